@@ -1,0 +1,28 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from auskunft import __version__
+from auskunft.config import Settings, get_settings
+from auskunft.services.bootstrap import open_catalog
+from auskunft.services.search import SearchEngine
+from auskunft.web import api, errors
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the database is created and seeded on first use."""
+    settings = settings or get_settings()
+    engine, _ = open_catalog(settings.resolved_database_url())
+    app = FastAPI(title="auskunft", version=__version__, docs_url="/api/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.search = SearchEngine(engine)
+    errors.install(app)
+    app.include_router(api.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

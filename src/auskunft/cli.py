@@ -1,0 +1,244 @@
+"""Command line: auskunft serve | search | import | eval-search | db."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from auskunft.config import get_settings
+from auskunft.domain.errors import AuskunftError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(exc: AuskunftError) -> None:
+    click.echo(f"Fehler: {exc.message}", err=True)
+    sys.exit(2)
+
+
+def _open(progress: bool = False) -> Any:
+    from auskunft.services.bootstrap import open_catalog
+
+    url = get_settings().resolved_database_url()
+    if progress:
+        with click.progressbar(
+            length=1, label="Demo-Katalog wird angelegt", file=sys.stderr
+        ) as bar:
+
+            def step(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            engine, seeded = open_catalog(url, progress=step)
+    else:
+        engine, seeded = open_catalog(url)
+    return engine, seeded
+
+
+def _search_engine() -> Any:
+    from auskunft.services.search import SearchEngine
+
+    engine, _ = _open()
+    return SearchEngine(engine)
+
+
+@click.group()
+@click.version_option(package_name="auskunft")
+def main() -> None:
+    """auskunft – Wissensdatenbank und Suche für das Servicecenter (115)."""
+
+
+@main.group()
+def db() -> None:
+    """Database: create, migrate, seed."""
+
+
+@db.command("init")
+def db_init() -> None:
+    """Create and migrate the database; seed the demo catalog into a new one."""
+    try:
+        _, seeded = _open(progress=True)
+    except AuskunftError as exc:
+        _fail(exc)
+    url = get_settings().resolved_database_url()
+    click.echo(f"Datenbank bereit: {url}" + (" (Demo-Katalog angelegt)" if seeded else ""))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app and the JSON API."""
+    import uvicorn
+
+    _open()
+    uvicorn.run("auskunft.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _print_readable(result: dict[str, Any]) -> None:
+    if not result["results"]:
+        click.echo("Keine passende Leistung gefunden.")
+    for n, r in enumerate(result["results"], start=1):
+        click.echo(f"{n:>2}. {r['name']}  [{r['id']}]  ({r['score']:.2f})")
+        a = r["authority"]
+        click.echo(f"    zuständig: {a['name']} [{a['id']}]" if a else
+                   "    zuständig: nicht im Katalog – Anliegen weiterleiten")  # fmt: skip
+    click.echo(f"({result['took_ms']:.1f} ms)")
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--municipality", "-m", default=None, help="Area id of the caller's municipality.")
+@click.option("--participant", "-p", default=None, help="Only services of this participant.")
+@click.option("--limit", "-n", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--jsonl", is_flag=True, help="Read JSON lines from stdin, write one per line.")
+def search(
+    question: str | None,
+    municipality: str | None,
+    participant: str | None,
+    limit: int,
+    as_json: bool,
+    jsonl: bool,
+) -> None:
+    """Find services for a question."""
+    from auskunft.services.search import answer_question
+
+    engine = _search_engine()
+    if jsonl:
+        _search_jsonl(engine, limit)
+        return
+    if question is None:
+        raise click.UsageError("QUESTION fehlt (oder --jsonl verwenden).")
+    try:
+        result = answer_question(
+            engine, q=question, municipality=municipality, participant=participant, limit=limit
+        )
+    except AuskunftError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_readable(result)
+
+
+def _search_jsonl(engine: Any, limit: int) -> None:
+    from auskunft.services.search import answer_question
+
+    out = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        q: Any = None
+        try:
+            raw = json.loads(line)
+            if not isinstance(raw, dict):
+                raise ValueError("expected a JSON object")
+            q = raw.get("q")
+            result = answer_question(
+                engine,
+                q=q,
+                municipality=raw.get("municipality"),
+                participant=raw.get("participant"),
+                limit=int(raw.get("limit", limit)),
+            )
+        except AuskunftError as exc:
+            result = {"q": q, "results": [], "took_ms": 0.0, "error": exc.message_en}
+        except (ValueError, TypeError) as exc:
+            result = {"q": q, "results": [], "took_ms": 0.0, "error": f"invalid line: {exc}"}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+@main.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["demo", "dldb"]), default=None,
+    help="demo: the built-in demo catalog (no FILE); dldb: a DLDB/ZMS JSON export.",
+)  # fmt: skip
+@click.option("--participant", default=None, help="Participant id for imported services.")
+@click.option("--locations", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--area", default=None, help="Area the imported offices serve (default: participant)."
+)
+def import_(
+    file: Path | None, fmt: str | None, participant: str | None, locations: Path | None,
+    area: str | None,
+) -> None:  # fmt: skip
+    """Import the demo catalog again, or a DLDB export (idempotent)."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.demo_catalog import import_demo_catalog
+    from auskunft.services.dldb_import import import_dldb
+
+    fmt = fmt or ("dldb" if file else "demo")
+    engine, _ = _open()
+    try:
+        with UnitOfWork(engine) as uow:
+            with click.progressbar(length=1, label="Leistungen", file=sys.stderr) as bar:
+
+                def step(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                if fmt == "demo":
+                    if file:
+                        raise click.UsageError("--format demo liest keine Datei.")
+                    counts: dict[str, Any] = import_demo_catalog(uow, progress=step)
+                else:
+                    if not file or not participant:
+                        raise click.UsageError("--format dldb braucht FILE und --participant.")
+                    result = import_dldb(
+                        uow, services_file=file, participant=participant,
+                        locations_file=locations, area=area, progress=step,
+                    )  # fmt: skip
+                    counts = {k: v for k, v in vars(result).items() if k != "warnings"}
+            uow.commit()
+    except AuskunftError as exc:
+        _fail(exc)
+    click.echo("Import fertig: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@main.command("eval-search")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--misses", is_flag=True, help="List the questions that missed.")
+def eval_search(file: Path, as_json: bool, misses: bool) -> None:
+    """Print top-1, top-3, MRR, routing accuracy and latency for a question file."""
+    from auskunft.services.evaluation import evaluate, read_cases
+    from auskunft.services.search import answer_question
+
+    engine = _search_engine()
+    try:
+        cases = read_cases(file)
+        engine.snapshot()  # build the index before timing questions
+        report = evaluate(
+            cases, lambda q, m: answer_question(engine, q=q, municipality=m, limit=10)
+        )
+    except AuskunftError as exc:
+        _fail(exc)
+    data = report.as_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"questions      {data['n']}")
+    click.echo(f"top-1          {data['top1']:.3f}")
+    click.echo(f"top-3          {data['top3']:.3f}")
+    click.echo(f"MRR            {data['mrr']:.3f}")
+    routing = data["routing"]
+    click.echo(f"routing        {routing:.3f} ({data['routed']} routed)" if routing is not None
+               else "routing        – (no routed questions)")  # fmt: skip
+    lat = data["latency_ms"]
+    click.echo("latency ms     " + "  ".join(f"{k} {v:.2f}" for k, v in lat.items()))
+    if misses:
+        for m in data["misses"]:
+            click.echo(f"  miss: {m['q']!r} expect {m['expect']} got {m['got']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Database adapters: tables, engine, unit of work, repositories."""

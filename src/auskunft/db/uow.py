@@ -1,0 +1,40 @@
+"""Unit of work: one session, one transaction, committed explicitly."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from auskunft.db.repositories import CatalogRepository
+
+
+class UnitOfWork:
+    """Open a session for one use case; roll back unless commit() was called."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+
+    def __enter__(self) -> UnitOfWork:
+        self.session: Session = self._factory()
+        self.catalog = CatalogRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        """Make the work durable."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Throw the work away."""
+        self.session.rollback()

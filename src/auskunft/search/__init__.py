@@ -1,0 +1,1 @@
+"""German question search: analyzer, index and the catalog-backed search engine."""

@@ -1,0 +1,181 @@
+"""Answer a caller's question: ranked services with the responsible office."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from auskunft.db.uow import UnitOfWork
+from auskunft.domain.catalog import Authority
+from auskunft.domain.errors import InvalidInput
+from auskunft.domain.jurisdiction import Jurisdiction
+from auskunft.search.index import IndexDoc, SearchIndex
+
+MAX_QUERY_CHARS = 1000
+MAX_LIMIT = 100
+DEFAULT_MUNICIPALITY = "kassel"
+# How often a long-running process asks the database whether the catalog changed.
+REVISION_CHECK_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class ServiceMeta:
+    """What a search result needs to know about a service besides its score."""
+
+    id: str
+    name: str
+    kind: str
+    participant: str
+
+
+@dataclass
+class Snapshot:
+    """An index and the jurisdiction data of one catalog revision."""
+
+    revision: int
+    index: SearchIndex
+    services: dict[str, ServiceMeta]
+    jurisdiction: Jurisdiction
+    participants: set[str]
+    authorities: dict[str, Authority]
+
+
+def service_documents(uow: UnitOfWork) -> list[IndexDoc]:
+    """Turn catalog rows into search documents."""
+    topics = {x.id: f"{x.name} {x.name_en}" for x in uow.catalog.topics()}
+    docs = []
+    for s in uow.catalog.services():
+        body = " ".join(
+            [
+                s.description,
+                " ".join(s.prerequisites),
+                " ".join(s.documents),
+                s.processing_time,
+                s.deadlines,
+            ]
+        )
+        docs.append(
+            IndexDoc(
+                key=s.id,
+                participant=s.participant_id,
+                fields={
+                    "name": s.name,
+                    "keywords": " ; ".join(s.keywords),
+                    "summary": s.summary,
+                    "body": body,
+                    "topic": topics.get(s.topic_id or "", ""),
+                    "name_en": s.name_en,
+                    "summary_en": s.summary_en,
+                },
+            )
+        )
+    return docs
+
+
+class SearchEngine:
+    """Keeps one snapshot per process and rebuilds it when the catalog revision moves."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Force a rebuild on the next question (after an import in this process)."""
+        self._checked_at = 0.0
+
+    def snapshot(self) -> Snapshot:
+        """Return a current snapshot, rebuilding it if the catalog changed."""
+        now = time.monotonic()
+        current = self._snapshot
+        if current is not None and now - self._checked_at < REVISION_CHECK_SECONDS:
+            return current
+        with self._lock:
+            with UnitOfWork(self.engine) as uow:
+                revision = uow.catalog.revision()
+                if self._snapshot is None or self._snapshot.revision != revision:
+                    authorities = uow.catalog.authorities()
+                    self._snapshot = Snapshot(
+                        revision=revision,
+                        index=SearchIndex(service_documents(uow)),
+                        services={
+                            s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id)
+                            for s in uow.catalog.services()
+                        },
+                        jurisdiction=Jurisdiction.build(uow.catalog.areas(), authorities),
+                        participants=uow.catalog.participant_ids(),
+                        authorities={a.id: a for a in authorities},
+                    )
+            self._checked_at = time.monotonic()
+            return self._snapshot
+
+
+def clean_query(q: Any) -> str:
+    """Validate a question; control characters count as spaces."""
+    if not isinstance(q, str):
+        raise InvalidInput(
+            "Die Frage muss ein Text sein.", message_en="The question must be a string."
+        )
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            f"Die Frage ist zu lang (höchstens {MAX_QUERY_CHARS} Zeichen).",
+            message_en=f"The question is too long (at most {MAX_QUERY_CHARS} characters).",
+        )
+    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in q)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise InvalidInput(
+            "Bitte geben Sie eine Frage oder ein Stichwort ein.",
+            message_en="Please enter a question or a keyword.",
+        )
+    # Keep a trailing space: it tells the index that the last word is complete.
+    return cleaned + (" " if q[-1:].isspace() else "")
+
+
+def answer_question(
+    engine: SearchEngine,
+    *,
+    q: Any,
+    municipality: str | None = None,
+    participant: str | None = None,
+    limit: int = 10,
+) -> dict[str, Any]:
+    """Rank services for a question; name the responsible authority for the municipality."""
+    started = time.perf_counter()
+    query = clean_query(q)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit muss eine ganze Zahl von 1 bis {MAX_LIMIT} sein.",
+            message_en=f"limit must be an integer from 1 to {MAX_LIMIT}.",
+        )
+    snap = engine.snapshot()
+    place = municipality or DEFAULT_MUNICIPALITY
+    if not isinstance(place, str) or place not in snap.jurisdiction.areas:
+        raise InvalidInput(
+            f"Unbekannte Gemeinde „{place}“.", message_en=f"Unknown municipality '{place}'."
+        )
+    if participant is not None and participant not in snap.participants:
+        raise InvalidInput(
+            f"Unbekannter Teilnehmer „{participant}“.",
+            message_en=f"Unknown participant '{participant}'.",
+        )
+    results = []
+    for key, score in snap.index.search(query, limit=limit, participant=participant):
+        meta = snap.services[key]
+        authority = snap.jurisdiction.responsible(meta.kind, place)
+        results.append(
+            {
+                "id": meta.id,
+                "name": meta.name,
+                "score": round(score, 4),
+                "authority": {"id": authority.id, "name": authority.name} if authority else None,
+            }
+        )
+    took = (time.perf_counter() - started) * 1000
+    return {"q": q, "results": results, "took_ms": round(took, 3)}

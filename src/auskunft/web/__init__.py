@@ -1,0 +1,1 @@
+"""The web edge: JSON API (and, later, pages)."""

@@ -1,0 +1,129 @@
+"""Shared fixtures: one seeded catalog per database backend (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from auskunft.db.engine import get_engine
+from auskunft.services.bootstrap import open_catalog
+from auskunft.services.search import SearchEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+_pg_state: dict[str, object] = {}
+
+
+def shared_path(*parts: str) -> Path:
+    """Return a path in ../shared, skipping the test when that folder is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return path
+
+
+def _pg_admin_url() -> str | None:
+    """Return a reachable PostgreSQL URL, or None (skip) when it is not configured and down."""
+    if "url" in _pg_state:
+        return _pg_state["url"]  # type: ignore[return-value]
+    configured = os.environ.get("AUSKUNFT_TEST_POSTGRES_URL")
+    url = configured or DEFAULT_PG
+    try:
+        engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        if configured:
+            raise RuntimeError(f"AUSKUNFT_TEST_POSTGRES_URL={url} is unreachable: {exc}") from exc
+        warnings.warn(f"PostgreSQL at {url} unreachable: PostgreSQL tests skipped", stacklevel=1)
+        _pg_state["url"] = None
+        return None
+    _pg_state["url"] = url
+    return url
+
+
+def _new_pg_database(admin_url: str) -> tuple[str, str]:
+    name = f"auskunft_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(admin_url: str, name: str) -> None:
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("AUSKUNFT_TEST_POSTGRES_URL") or f"{DEFAULT_PG} (default)"
+    return f"auskunft: PostgreSQL tests use {url}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _pg_state.get("url", "unset") is None:
+        terminalreporter.write_line(
+            "NOTICE: PostgreSQL was unreachable; the PostgreSQL variants were skipped.",
+            yellow=True,
+        )
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run a test once per database backend."""
+    if request.param == "postgresql" and _pg_admin_url() is None:
+        pytest.skip("PostgreSQL unreachable (set AUSKUNFT_TEST_POSTGRES_URL)")
+    return str(request.param)
+
+
+def _fresh_url(backend: str, tmp: Path) -> tuple[str, str | None]:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'auskunft.sqlite3'}", None
+    admin = _pg_admin_url()
+    assert admin is not None
+    name, url = _new_pg_database(admin)
+    return url, name
+
+
+@pytest.fixture(scope="session")
+def catalog_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database seeded with the demo catalog, shared by read-only tests."""
+    url, pg_name = _fresh_url(backend, tmp_path_factory.mktemp(backend))
+    open_catalog(url)
+    yield url
+    get_engine(url).dispose()
+    if pg_name:
+        _drop_pg_database(str(_pg_admin_url()), pg_name)
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new seeded database for a test that writes."""
+    url, pg_name = _fresh_url(backend, tmp_path)
+    open_catalog(url)
+    yield url
+    get_engine(url).dispose()
+    if pg_name:
+        _drop_pg_database(str(_pg_admin_url()), pg_name)
+
+
+@pytest.fixture(scope="session")
+def search(catalog_url: str) -> SearchEngine:
+    """A search engine over the shared seeded catalog."""
+    return SearchEngine(get_engine(catalog_url))
