@@ -18,10 +18,6 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Field(default=Path("var"))
     database_url: str = ""
-    search_max_query_chars: int = 500
-    search_default_limit: int = 10
-    search_max_limit: int = 100
-    default_municipality: str = "kassel"
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file in the data dir."""

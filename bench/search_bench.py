@@ -1,0 +1,163 @@
+"""Search benchmark: quality against plain BM25, in-process latency, and scale to 100,000 services.
+
+    .venv/bin/python bench/search_bench.py [--dev FILE] [--scale N] [--rounds R] [--json OUT]
+
+Results go to stdout (and to --json); docs/benchmarks.md records them with the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))
+
+from auskunft.db.uow import UnitOfWork  # noqa: E402
+from auskunft.services.bootstrap import open_catalog  # noqa: E402
+from auskunft.services.evaluation import evaluate, percentile, read_cases  # noqa: E402
+from auskunft.services.search import SearchEngine, answer_question, service_documents  # noqa: E402
+from bench.baseline import PlainBM25  # noqa: E402
+
+
+def quality(engine: SearchEngine, dev: Path) -> dict[str, Any]:
+    cases = read_cases(dev)
+    engine.snapshot()
+    ours = evaluate(cases, lambda q, m: answer_question(engine, q=q, municipality=m)).as_dict()
+    with UnitOfWork(engine.engine) as uow:
+        docs = service_documents(uow)
+    keys = [d.key for d in docs]
+    full = PlainBM25(keys, [" ".join(d.fields.values()) for d in docs])
+    names = PlainBM25(keys, [d.fields["name"] for d in docs])
+    snap = engine.snapshot()
+
+    def plain(index: PlainBM25) -> dict[str, Any]:
+        def answer(q: str, m: str | None) -> dict[str, Any]:
+            t0 = time.perf_counter()
+            hits = index.search(q, 10)
+            took = (time.perf_counter() - t0) * 1000
+            results = []
+            for key, score in hits:
+                auth = snap.jurisdiction.responsible(snap.services[key].kind, m or "kassel")
+                results.append({"id": key, "score": score, "authority": {"id": auth.id} if auth else None})
+            return {"results": results, "took_ms": took}
+
+        return evaluate(cases, answer).as_dict()
+
+    return {"auskunft": ours, "bm25_full_texts": plain(full), "bm25_names": plain(names)}
+
+
+def latency(engine: SearchEngine, dev: Path, rounds: int) -> dict[str, float]:
+    cases = read_cases(dev)
+    engine.snapshot()
+    took: list[float] = []
+    round_p95: list[float] = []
+    for _ in range(rounds):
+        this: list[float] = []
+        for c in cases:
+            t0 = time.perf_counter()
+            answer_question(engine, q=c.q, municipality=c.municipality)
+            this.append((time.perf_counter() - t0) * 1000)
+        took.extend(this)
+        round_p95.append(percentile(this, 95))
+    return {
+        "questions": len(took),
+        "p50_ms": round(percentile(took, 50), 3),
+        "p95_ms": round(percentile(took, 95), 3),
+        "p99_ms": round(percentile(took, 99), 3),
+        "median_of_round_p95_ms": round(statistics.median(round_p95), 3),
+    }
+
+
+def scale_child(n: int, dev: Path, rounds: int) -> dict[str, Any]:
+    """Run in a fresh process so that peak memory belongs to this measurement alone."""
+    from auskunft.search.index import SearchIndex
+    from bench.generate_catalog import generate
+
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    docs = generate(n, shared=SHARED if SHARED.exists() else None)
+    chars = sum(len(v) for d in docs for v in d.fields.values()) / max(n, 1)
+    rss_docs = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    index = SearchIndex(docs)
+    build = time.perf_counter() - t0
+    rss_built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    del docs
+    cases = read_cases(dev)
+    took: list[float] = []
+    for _ in range(rounds):
+        for c in cases:
+            t1 = time.perf_counter()
+            index.search(c.q, limit=10)
+            took.append((time.perf_counter() - t1) * 1000)
+    return {
+        "services": n,
+        "avg_chars_per_service": round(chars),
+        "build_s": round(build, 2),
+        "peak_rss_mb": round(rss_built / 1024, 1),
+        "rss_before_build_mb": round(rss_docs / 1024, 1),
+        "rss_at_start_mb": round(rss0 / 1024, 1),
+        "terms": len(index._term_ids),
+        "p50_ms": round(percentile(took, 50), 3),
+        "p95_ms": round(percentile(took, 95), 3),
+        "p99_ms": round(percentile(took, 99), 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dev", type=Path, default=SHARED / "eval" / "search_dev.jsonl")
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scale_child:
+        print(json.dumps(scale_child(args.scale, args.dev, args.rounds)))
+        return
+
+    out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, _ = open_catalog(f"sqlite:///{tmp}/bench.sqlite3")
+        search = SearchEngine(engine)
+        t0 = time.perf_counter()
+        search.snapshot()
+        out["demo_index_build_s"] = round(time.perf_counter() - t0, 3)
+        out["quality"] = quality(search, args.dev)
+        out["latency_demo"] = latency(search, args.dev, args.rounds)
+        engine.dispose()
+    if args.scale:
+        child = subprocess.run(
+            [sys.executable, __file__, "--scale-child", "--scale", str(args.scale),
+             "--dev", str(args.dev), "--rounds", str(args.rounds)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        out["scale"] = json.loads(child.stdout)
+
+    q = out["quality"]
+    print(f"dev set: {args.dev} ({q['auskunft']['n']} questions)")
+    print(f"{'engine':<20}{'top-1':>8}{'top-3':>8}{'MRR':>8}{'routing':>9}")
+    for name, r in q.items():
+        routing = "-" if r["routing"] is None else f"{r['routing']:.3f}"
+        print(f"{name:<20}{r['top1']:>8.3f}{r['top3']:>8.3f}{r['mrr']:>8.3f}{routing:>9}")
+    base = q["bm25_full_texts"]["top1"] or 1e-9
+    print(f"top-1 gain over plain BM25 on the same texts: x{q['auskunft']['top1'] / base:.2f}")
+    print("latency demo catalog (in process):", json.dumps(out["latency_demo"]))
+    if "scale" in out:
+        print("scale:", json.dumps(out["scale"]))
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import shared_path
+
+
+def cli(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUSKUNFT_DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "auskunft.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_search_prints_a_readable_answer(catalog_url: str) -> None:
+    out = cli(catalog_url, "search", "Kfz zulassen", "--municipality", "baunatal", "--limit", "3")
+    assert out.returncode == 0, out.stderr
+    assert "fahrzeug-zulassen" in out.stdout
+    assert "Landkreis Kassel – Kfz-Zulassungsstelle" in out.stdout
+
+
+def test_search_json_has_the_api_shape(catalog_url: str) -> None:
+    out = cli(catalog_url, "search", "Reisepass", "--json", "--limit", "2")
+    body = json.loads(out.stdout)
+    assert set(body) == {"q", "results", "took_ms"}
+    assert len(body["results"]) == 2
+
+
+def test_search_jsonl_answers_line_by_line_in_order(catalog_url: str) -> None:
+    lines = [
+        {"q": "Kfz zulassen", "municipality": "baunatal"},
+        {"q": "Personalausweis"},
+        {"q": ""},
+        {"q": "Ausweis", "municipality": "atlantis"},
+        {"q": "Sperrmüll", "municipality": "baunatal"},
+    ]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\nthis is not json\n"
+    out = cli(catalog_url, "search", "--jsonl", stdin=stdin)
+    assert out.returncode == 0, out.stderr
+    answers = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [a["q"] for a in answers[:5]] == [x["q"] for x in lines]
+    assert answers[0]["results"][0]["authority"]["id"] == "lk-kassel-zulassung"
+    assert answers[1]["results"][0]["authority"]["id"] == "kassel-buergerbuero"
+    assert answers[2]["results"] == [] and answers[2]["error"]
+    assert answers[3]["results"] == [] and answers[3]["error"]
+    assert answers[4]["results"][0]["authority"] is None
+    assert answers[5]["results"] == [] and answers[5]["error"]
+    assert all("took_ms" in a for a in answers)
+
+
+def test_bad_cli_input_is_a_message_not_a_traceback(catalog_url: str) -> None:
+    out = cli(catalog_url, "search", "x" * 5000)
+    assert out.returncode == 2
+    assert "Fehler" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_eval_search_meets_the_bars_on_the_development_set(catalog_url: str) -> None:
+    path = shared_path("eval", "search_dev.jsonl")
+    out = cli(catalog_url, "eval-search", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["n"] >= 70
+    assert report["top1"] >= 0.90, report["misses"]
+    assert report["top3"] >= 0.98, report["misses"]
+    assert report["routing"] == 1.0
+    assert set(report["latency_ms"]) >= {"p50", "p95", "p99"}
+
+
+@pytest.mark.parametrize("args", [["import", "/nonexistent.json", "--participant", "x"], ["eval-search", "/nope"]])
+def test_missing_files_are_reported(catalog_url: str, args: list[str]) -> None:
+    out = cli(catalog_url, *args)
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr
