@@ -49,7 +49,9 @@ def quality(engine: SearchEngine, dev: Path) -> dict[str, Any]:
             results = []
             for key, score in hits:
                 auth = snap.jurisdiction.responsible(snap.services[key].kind, m or "kassel")
-                results.append({"id": key, "score": score, "authority": {"id": auth.id} if auth else None})
+                results.append(
+                    {"id": key, "score": score, "authority": {"id": auth.id} if auth else None}
+                )
             return {"results": results, "took_ms": took}
 
         return evaluate(cases, answer).as_dict()

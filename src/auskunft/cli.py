@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -16,7 +16,7 @@ from auskunft.domain.errors import AuskunftError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(exc: AuskunftError) -> None:
+def _fail(exc: AuskunftError) -> NoReturn:
     click.echo(f"Fehler: {exc.message}", err=True)
     sys.exit(2)
 

@@ -57,7 +57,9 @@ def test_the_munich_export_is_imported_once_and_searchable(fresh_url: str) -> No
     result = answer_question(search, q="Gewerbe anmelden", participant="muenchen", limit=3)
     assert result["results"][0]["id"] == "muenchen-1063423"
     assert all(r["id"].startswith("muenchen-") for r in result["results"])
-    routed = answer_question(search, q="Gewerbe anmelden", participant="muenchen", municipality="muenchen")
+    routed = answer_question(
+        search, q="Gewerbe anmelden", participant="muenchen", municipality="muenchen"
+    )
     assert routed["results"][0]["authority"]["name"] == "Stadtverwaltung München"
 
 

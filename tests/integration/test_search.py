@@ -34,7 +34,9 @@ def test_callers_words_find_the_service(search: SearchEngine, question: str, exp
 
 
 def test_a_life_situation_finds_the_services_it_needs(search: SearchEngine) -> None:
-    ids = [r["id"] for r in answer_question(search, q="Mein Vater ist gestorben", limit=5)["results"]]
+    ids = [
+        r["id"] for r in answer_question(search, q="Mein Vater ist gestorben", limit=5)["results"]
+    ]
     assert "sterbefall-beurkunden" in ids[:3]
 
 
@@ -73,7 +75,9 @@ def test_unknown_municipality_or_participant_is_refused(search: SearchEngine) ->
         answer_question(search, q="Ausweis", participant="atlantis")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(q=st.text(max_size=300))
 def test_no_string_makes_the_search_fail(search: SearchEngine, q: str) -> None:
     try:

@@ -26,7 +26,10 @@ def test_search_returns_the_documented_object(client: TestClient) -> None:
     first = body["results"][0]
     assert set(first) == {"id", "name", "score", "authority"}
     assert first["id"] == "fahrzeug-zulassen"
-    assert first["authority"] == {"id": "lk-kassel-zulassung", "name": "Landkreis Kassel – Kfz-Zulassungsstelle"}
+    assert first["authority"] == {
+        "id": "lk-kassel-zulassung",
+        "name": "Landkreis Kassel – Kfz-Zulassungsstelle",
+    }
 
 
 def test_search_limit_is_respected(client: TestClient) -> None:

@@ -79,7 +79,9 @@ def test_eval_search_meets_the_bars_on_the_development_set(catalog_url: str) -> 
     assert set(report["latency_ms"]) >= {"p50", "p95", "p99"}
 
 
-@pytest.mark.parametrize("args", [["import", "/nonexistent.json", "--participant", "x"], ["eval-search", "/nope"]])
+@pytest.mark.parametrize(
+    "args", [["import", "/nonexistent.json", "--participant", "x"], ["eval-search", "/nope"]]
+)
 def test_missing_files_are_reported(catalog_url: str, args: list[str]) -> None:
     out = cli(catalog_url, *args)
     assert out.returncode != 0

@@ -72,7 +72,7 @@ class CatalogRepository:
             .where(t.ServiceLocation.service_id == service_id)
             .order_by(t.Location.name)
         )
-        return [(sl, loc) for sl, loc in self.session.execute(query).tuples()]
+        return [(sl, loc) for sl, loc in self.session.execute(query)]
 
     def locations_of_authority(self, authority_id: str) -> Sequence[t.Location]:
         query = select(t.Location).where(t.Location.authority_id == authority_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 class Base(DeclarativeBase):
     """Declarative base of all tables."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Participant(Base):
@@ -129,7 +129,7 @@ class Service(Base):
     legal_basis: Mapped[list[Any]] = mapped_column(default=list)
     online_service: Mapped[str | None] = mapped_column(String(1000))
     keywords: Mapped[list[Any]] = mapped_column(default=list)
-    leika: Mapped[str | None] = mapped_column(String(20))
+    leika: Mapped[str | None] = mapped_column(String(300))  # may list several keys
     forms: Mapped[list[Any]] = mapped_column(default=list)
     links: Mapped[list[Any]] = mapped_column(default=list)
     duration_minutes: Mapped[int | None] = mapped_column(Integer)

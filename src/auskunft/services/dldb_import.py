@@ -64,7 +64,8 @@ def _entries(path: Path, raw: Any) -> list[dict[str, Any]]:
     for n, entry in enumerate(raw["data"]):
         if not isinstance(entry, dict):
             raise _fail(path, f"data[{n}]", "Eintrag ist kein Objekt")
-    return raw["data"]
+    entries: list[dict[str, Any]] = raw["data"]
+    return entries
 
 
 def _text(path: Path, where: str, entry: dict[str, Any], key: str, required: bool = False) -> str:
@@ -98,6 +99,18 @@ def _links(path: Path, where: str, entry: dict[str, Any], key: str) -> list[dict
         if link not in out:
             out.append(link)
     return out
+
+
+# Column sizes of the store; longer values are refused with the entry named.
+_LIMITS = {"name": 300, "street": 200, "postcode": 10, "city": 120, "phone": 80,
+           "email": 200, "web": 500, "leika": 300}  # fmt: skip
+
+
+def _check_lengths(path: Path, where: str, values: dict[str, Any]) -> None:
+    for key, limit in _LIMITS.items():
+        value = values.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            raise _fail(path, where, f'Feld "{key}" ist länger als {limit} Zeichen')
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -142,7 +155,8 @@ def _parse_services(path: Path, participant: str) -> _Parsed:
         # center still answers questions about them, so they are imported too.
         if entry.get("public") is False:
             not_public += 1
-        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        raw_meta = entry.get("meta")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         keywords = [k.strip() for k in str(meta.get("keywords") or "").split(",") if k.strip()]
         reviewed: date | None = None
         stamp = meta.get("lastupdate")
@@ -172,6 +186,7 @@ def _parse_services(path: Path, participant: str) -> _Parsed:
                 places.append((str(item["location"]), allowed))
         links[service_id] = places
         leika = entry.get("leika")
+        _check_lengths(path, where, {"name": name, "leika": leika})
         drafts.append(
             ServiceDraft(
                 id=service_id,
@@ -218,17 +233,21 @@ def _parse_locations(path: Path) -> list[dict[str, Any]]:
         street = " ".join(
             str(address.get(k) or "").strip() for k in ("street", "house_number")
         ).strip()
+        record = {
+            "name": name,
+            "street": street,
+            "postcode": str(address.get("postal_code") or ""),
+            "city": str(address.get("city") or ""),
+            "phone": str(contact.get("phone") or ""),
+            "email": str(contact.get("email") or ""),
+            "web": str(contact.get("webinfo") or ""),
+        }
+        _check_lengths(path, where, record)
         out.append(
             {
+                **record,
                 "source_id": source_id,
-                "name": name,
                 "organization": str(entry.get("organization") or ""),
-                "street": street,
-                "postcode": str(address.get("postal_code") or ""),
-                "city": str(address.get("city") or ""),
-                "phone": str(contact.get("phone") or ""),
-                "email": str(contact.get("email") or ""),
-                "web": str(contact.get("webinfo") or ""),
                 "durations": durations,
             }
         )
@@ -253,7 +272,8 @@ def import_dldb(
     area_id = area or participant
     if area_id not in {a.id for a in uow.catalog.area_rows()}:
         raise ImportFailed(
-            f"Das Gebiet „{area_id}“ ist nicht im Katalog; bitte mit --area ein bekanntes Gebiet angeben.",
+            f"Das Gebiet „{area_id}“ ist nicht im Katalog; "
+            "bitte mit --area ein bekanntes Gebiet angeben.",
             message_en=f"Area '{area_id}' is not in the catalog; name a known one with --area.",
         )
     counts = ImportCounts(not_bookable_online=parsed.not_public)
@@ -329,9 +349,9 @@ def _link_locations(
             duration = known[loc_id]["durations"].get(source_id) or draft.duration_minutes
             wanted[f"{participant}-ort-{loc_id}"] = (duration, allowed)
     existing = {link.location_id: link for link, _ in uow.catalog.locations_of_service(draft.id)}
-    for loc_id, link in existing.items():
+    for loc_id, old in existing.items():
         if loc_id not in wanted:
-            uow.session.delete(link)
+            uow.session.delete(old)
     for loc_id, (duration, allowed) in wanted.items():
         link = existing.get(loc_id)
         if link is None:

@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.Column("legal_basis", sa.JSON(), nullable=False),
         sa.Column("online_service", sa.String(length=1000), nullable=True),
         sa.Column("keywords", sa.JSON(), nullable=False),
-        sa.Column("leika", sa.String(length=20), nullable=True),
+        sa.Column("leika", sa.String(length=300), nullable=True),
         sa.Column("forms", sa.JSON(), nullable=False),
         sa.Column("links", sa.JSON(), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=True),
