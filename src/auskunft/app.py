@@ -21,6 +21,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
 
+    @app.get("/", include_in_schema=False)
+    def root() -> dict[str, str]:
+        return {"name": "auskunft", "api": "/api/v1", "docs": "/api/docs"}
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

@@ -23,15 +23,18 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 # Linking elements (Fugenelemente) that may join the parts of a German compound.
 _LINKS = ("", "s", "es", "n", "en", "e", "er")
 MIN_PART = 3
+# A word family member stands in for the caller's word at this weight; the
+# caller's own word, where the catalog has it, always counts more.
+FAMILY_WEIGHT = 0.6
 
 
 def fold(text: str) -> str:
     """Lower-case, spell umlauts as ae/oe/ue, ß as ss, and drop other accents."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
     if text.isascii():
         return text
     # Accents go (é -> e); symbols without an ASCII letter (€, §, –) are no words anyway.
@@ -127,7 +130,7 @@ class PhraseTable:
         for family in syn.get("families", {}).get("lists", []):
             members = list(family)
             for member in members:
-                table.add(member, [m for m in members if m != member], 0.8)
+                table.add(member, [m for m in members if m != member], FAMILY_WEIGHT)
         for phrase, targets in lexicon["english"].get("glossary", {}).items():
             table.add(phrase, targets, 0.9)
         return table

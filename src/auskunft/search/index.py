@@ -12,7 +12,6 @@ docs/search.md gives the measurements behind this choice.
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -131,69 +130,105 @@ class SearchIndex:
 
     # -- build ------------------------------------------------------------------
     def _build(self, docs: Sequence[IndexDoc]) -> None:
+        """Count words per (field, document) in Python, everything after that in NumPy."""
+        names = list(FIELDS)
+        english = [FIELDS[f].language == "en" for f in names]
+        word_ids: list[dict[str, int]] = [{}, {}]  # German, English surface words
+        tokens = array("i")
+        seg_len = np.zeros((self.size, len(names)), dtype=np.int64)
+        stop = self.stopwords
+        for d, doc in enumerate(docs):
+            for f, name in enumerate(names):
+                text = doc.fields.get(name)
+                if not text:
+                    continue
+                ids = word_ids[english[f]]
+                found = [ids.setdefault(w, len(ids)) for w in words(text) if w not in stop]
+                seg_len[d, f] = len(found)
+                tokens.extend(found)
+
+        self.vocabulary = Vocabulary(
+            (w for w in word_ids[0] if len(w) >= 3 and not w.isdigit()), self.stemmer
+        )
         maker = TermMaker(self.stemmer, self.stopwords)
-        tokenised: list[dict[str, list[str]]] = []
-        surface: set[str] = set()
-        for doc in docs:
-            per_field: dict[str, list[str]] = {}
-            for name, spec in FIELDS.items():
-                tokens = [w for w in words(doc.fields.get(name, "")) if w not in self.stopwords]
-                per_field[name] = tokens
-                if spec.language == "de":
-                    surface.update(w for w in tokens if len(w) >= 3 and not w.isdigit())
-            tokenised.append(per_field)
-        self.vocabulary = Vocabulary(surface, self.stemmer)
         maker.vocabulary = self.vocabulary
-
         term_ids: dict[str, int] = {}
-        e_term, e_doc, e_val = array("i"), array("i"), array("f")
-        lengths = {name: np.zeros(self.size, dtype=np.float32) for name in FIELDS}
-        field_rows: dict[str, tuple[array[int], array[int], array[float]]] = {
-            name: (array("i"), array("i"), array("f")) for name in FIELDS
-        }
-        for d, per_field in enumerate(tokenised):
-            for name, tokens in per_field.items():
-                lengths[name][d] = len(tokens)
-                tf: dict[str, float] = {}
-                for word, count in Counter(tokens).items():
-                    for term, weight in maker.doc_terms(word, FIELDS[name].language):
-                        tf[term] = tf.get(term, 0.0) + weight * count
-                rows = field_rows[name]
-                for term, value in tf.items():
-                    tid = term_ids.setdefault(term, len(term_ids))
-                    rows[0].append(tid)
-                    rows[1].append(d)
-                    rows[2].append(value)
-        del tokenised
+        # word -> terms (its stem, plus compound parts at a lower weight), as CSR.
+        n_de = len(word_ids[0])
+        map_ptr, map_term, map_weight = [0], [], []
+        for lang, ids in (("de", word_ids[0]), ("en", word_ids[1])):
+            for word in ids:  # dicts keep insertion order, i.e. id order
+                for term, weight in maker.doc_terms(word, lang):
+                    map_term.append(term_ids.setdefault(term, len(term_ids)))
+                    map_weight.append(weight)
+                map_ptr.append(len(map_term))
+        ptr = np.array(map_ptr, dtype=np.int64)
+        m_term = np.array(map_term, dtype=np.int64)
+        m_weight = np.array(map_weight, dtype=np.float32)
 
-        for name, spec in FIELDS.items():
-            t_arr = np.frombuffer(field_rows[name][0], dtype=np.int32)
-            d_arr = np.frombuffer(field_rows[name][1], dtype=np.int32)
-            v_arr = np.frombuffer(field_rows[name][2], dtype=np.float32)
-            avg = float(lengths[name].mean()) if self.size else 0.0
-            if avg == 0.0:
+        n, n_fields = max(self.size, 1), len(names)
+        n_words = max(len(ptr) - 1, 1)
+        # One int64 key per token: (field, word, doc). English words follow the
+        # German ones in the word numbering. Built in place to keep memory flat.
+        en_offset = np.array([n_de if e else 0 for e in english], dtype=np.int64)
+        seg_base = (
+            (np.arange(n_fields, dtype=np.int64) * n_words + en_offset)[None, :] * n
+            + np.arange(self.size, dtype=np.int64)[:, None]
+        ).reshape(-1)
+        key = np.frombuffer(tokens, dtype=np.int32).astype(np.int64)
+        del tokens
+        key *= n
+        key += np.repeat(seg_base, seg_len.reshape(-1))
+        key.sort()
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
+        tf = np.diff(np.r_[starts, key.size])
+        key = key[starts]
+        w_doc, rest = key % n, key // n
+        w_word, w_field = rest % n_words, rest // n_words
+        del key, rest, starts
+        # Expand each word to its terms.
+        reps = ptr[w_word + 1] - ptr[w_word]
+        row = np.repeat(np.arange(w_word.size), reps)
+        within = np.arange(row.size) - np.repeat(np.cumsum(reps) - reps, reps)
+        slot = ptr[w_word][row] + within
+        e_term, e_doc, e_field = m_term[slot], w_doc[row], w_field[row]
+        e_tf = tf[row].astype(np.float32) * m_weight[slot]
+        del row, within, slot, w_doc, w_word, w_field, tf
+        n_terms = max(len(term_ids), 1)
+        key2 = (e_field * n_terms + e_term) * n + e_doc
+        order = np.argsort(key2, kind="stable")
+        key2, e_tf = key2[order], e_tf[order]
+        starts = np.flatnonzero(np.r_[True, key2[1:] != key2[:-1]]) if key2.size else key2
+        f_tf = np.add.reduceat(e_tf, starts) if key2.size else e_tf
+        key2 = key2[starts] if key2.size else key2
+        f_doc, rest = key2 % n, key2 // n
+        f_term, f_field = rest % n_terms, rest // n_terms
+
+        # Each field is scored as BM25 with its own document frequencies: a word
+        # that every service lists among its documents ("Reisepass") is common in
+        # the body but rare, and telling, among names.
+        impact = np.zeros(f_tf.size, dtype=np.float32)
+        for f, name in enumerate(names):
+            spec = FIELDS[name]
+            sel = f_field == f
+            lengths = seg_len[:, f].astype(np.float32)
+            avg = float(lengths.mean()) if self.size else 0.0
+            if avg == 0.0 or not sel.any():
                 continue
-            norm = (1.0 - spec.b) + spec.b * (lengths[name] / avg)
-            contrib = spec.weight * v_arr / norm[d_arr]
-            e_term.extend(t_arr.tolist())
-            e_doc.extend(d_arr.tolist())
-            e_val.extend(contrib.astype(np.float32).tolist())
+            t_f, d_f = f_term[sel], f_doc[sel]
+            tfn = f_tf[sel] / ((1.0 - spec.b) + spec.b * (lengths[d_f] / avg))
+            df = np.bincount(t_f, minlength=n_terms).astype(np.float64)
+            idf = np.log1p((self.size - df + 0.5) / (df + 0.5))
+            impact[sel] = spec.weight * idf[t_f] * tfn * (K1 + 1) / (K1 + tfn)
 
-        terms = np.frombuffer(e_term, dtype=np.int32).astype(np.int64)
-        docs_ = np.frombuffer(e_doc, dtype=np.int32).astype(np.int64)
-        vals = np.frombuffer(e_val, dtype=np.float32)
-        key = terms * max(self.size, 1) + docs_
-        order = np.argsort(key, kind="stable")
-        key, vals = key[order], vals[order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
-        tf_tilde = np.add.reduceat(vals, starts) if len(key) else vals
-        ukey = key[starts] if len(key) else key
-        self._doc = (ukey % max(self.size, 1)).astype(np.int32)
-        term_of = (ukey // max(self.size, 1)).astype(np.int64)
-        df = np.bincount(term_of, minlength=len(term_ids)).astype(np.float64)
-        idf = np.log1p((self.size - df + 0.5) / (df + 0.5))
-        self._impact = (idf[term_of] * tf_tilde * (K1 + 1) / (K1 + tf_tilde)).astype(np.float32)
-        self._offsets = np.searchsorted(term_of, np.arange(len(term_ids) + 1)).astype(np.int64)
+        key3 = f_term * n + f_doc
+        order = np.argsort(key3, kind="stable")
+        key3, impact = key3[order], impact[order]
+        starts = np.flatnonzero(np.r_[True, key3[1:] != key3[:-1]]) if key3.size else key3
+        self._impact = (np.add.reduceat(impact, starts) if key3.size else impact).astype(np.float32)
+        key3 = key3[starts] if key3.size else key3
+        self._doc = (key3 % n).astype(np.int32)
+        self._offsets = np.searchsorted(key3 // n, np.arange(len(term_ids) + 1)).astype(np.int64)
         self._term_ids = term_ids
 
     # -- query ------------------------------------------------------------------
