@@ -89,7 +89,7 @@ def test_an_edit_is_recorded_with_who_when_and_what(fresh_url: str, service_id: 
     with UnitOfWork(engine) as uow:
         history = service_history(uow, service_id=service_id)
         row = uow.catalog.service(service_id)
-    assert row is not None and row.version == 2
+        assert row is not None and row.version == 2
     assert history[-1]["changed_by"] == "redaktion:anna"
     assert list(history[-1]["changes"]) == ["fees"]
     old, new = history[-1]["changes"]["fees"]

@@ -58,6 +58,10 @@ W_PART = 0.85
 W_TYPO_1 = 0.75
 W_TYPO_2 = 0.55
 W_PREFIX = 0.6
+# A document phrase (name, editors' keyword) that the question contains is a
+# curated "best bet": it lifts the document by this share of the best plain
+# score, times the square of the share of the question's words it covers.
+BEST_BET = 0.6
 
 
 @dataclass
@@ -67,6 +71,9 @@ class IndexDoc:
     key: str
     participant: str
     fields: dict[str, str]
+    # Whole phrases a caller may say for this document (its name, the editors'
+    # keywords): when the question contains all words of one, that is a strong sign.
+    phrases: list[str] = field(default_factory=list)
 
 
 Slot = list[tuple[str, float]]  # alternatives for one word: (term, weight)
@@ -111,10 +118,13 @@ class TermMaker:
 class SearchIndex:
     """BM25F impacts per term, and the query analysis that reads them."""
 
-    def __init__(self, docs: Sequence[IndexDoc]) -> None:
+    def __init__(self, docs: Sequence[IndexDoc], place_names: Iterable[str] = ()) -> None:
         lexicon = load_lexicon()
         stop = lexicon["stopwords"]
         self.stopwords = {fold(w) for w in (*stop.get("de", []), *stop.get("en", []))}
+        # Names of municipalities say where the caller lives, not what they need;
+        # the municipality decides the office, so they do not rank services.
+        self.place_words = {w for name in place_names for w in words(name)} - self.stopwords
         self.stemmer = Stemmer()
         self.phrases = PhraseTable.from_lexicon(lexicon)
         self.keys = [d.key for d in docs]
@@ -230,18 +240,83 @@ class SearchIndex:
         self._doc = (key3 % n).astype(np.int32)
         self._offsets = np.searchsorted(key3 // n, np.arange(len(term_ids) + 1)).astype(np.int64)
         self._term_ids = term_ids
+        self._build_phrases(docs)
+
+    def _build_phrases(self, docs: Sequence[IndexDoc]) -> None:
+        """Store each document phrase as a set of term ids, with an inverted list."""
+        p_doc, p_len, p_terms, p_ptr = array("i"), array("i"), array("i"), [0]
+        seen: dict[str, tuple[int, ...]] = {}
+        for d, doc in enumerate(docs):
+            done: set[tuple[int, ...]] = set()
+            for phrase in doc.phrases:
+                ids = seen.get(phrase)
+                if ids is None:
+                    terms = {self.stemmer.de(w) for w in words(phrase) if w not in self.stopwords}
+                    found = [self._term_ids.get(t) for t in terms]
+                    ids = tuple(sorted(i for i in found if i is not None))
+                    if len(ids) != len(terms):
+                        ids = ()
+                    seen[phrase] = ids
+                if not ids or ids in done:
+                    continue
+                done.add(ids)
+                p_doc.append(d)
+                p_len.append(len(ids))
+                p_terms.extend(ids)
+                p_ptr.append(len(p_terms))
+        self._phrase_doc = np.frombuffer(p_doc, dtype=np.int32).copy()
+        self._phrase_len = np.frombuffer(p_len, dtype=np.int32).copy()
+        term_of_entry = np.frombuffer(p_terms, dtype=np.int32)
+        owner = np.repeat(np.arange(len(p_len), dtype=np.int32), np.diff(np.array(p_ptr)))
+        order = np.argsort(term_of_entry, kind="stable")
+        self._phrase_of_term = owner[order]
+        self._phrase_offsets = np.searchsorted(
+            term_of_entry[order], np.arange(len(self._term_ids) + 1)
+        ).astype(np.int64)
+
+    def phrase_coverage(self, analysis: Analysis) -> FloatArray | None:
+        """Per document, the largest share of the question's words covered by one of its phrases."""
+        ids = {
+            tid
+            for group in analysis.groups
+            for alternative in group
+            for slot in alternative
+            for term, _ in slot
+            if (tid := self._term_ids.get(term)) is not None
+        }
+        if not ids or self._phrase_doc.size == 0:
+            return None
+        candidates = np.concatenate(
+            [
+                self._phrase_of_term[self._phrase_offsets[t] : self._phrase_offsets[t + 1]]
+                for t in ids
+            ]
+        )
+        if candidates.size == 0:
+            return None
+        phrase, hits = np.unique(candidates, return_counts=True)
+        complete = phrase[hits == self._phrase_len[phrase]]
+        if complete.size == 0:
+            return None
+        groups = max(sum(1 for g in analysis.groups if any(s for a in g for s in a)), 1)
+        coverage = np.zeros(self.size, dtype=np.float32)
+        share = np.minimum(self._phrase_len[complete] / groups, 1.0).astype(np.float32)
+        np.maximum.at(coverage, self._phrase_doc[complete], share)
+        return coverage
 
     # -- query ------------------------------------------------------------------
     def has_term(self, term: str) -> bool:
         """Tell whether a term occurs in any document."""
         return term in self._term_ids
 
-    def _word_slot(self, word: str, weight: float, complete_last: bool) -> Slot:
+    def _word_slot(
+        self, word: str, weight: float, complete_last: bool, correct: bool = True
+    ) -> Slot:
         slot: Slot = []
         for term in (self.stemmer.de(word), self.stemmer.en(word)):
             if term in self._term_ids:
                 slot.append((term, weight * W_EXACT))
-        if slot or word.isdigit():
+        if slot or word.isdigit() or not correct:
             return slot
         if complete_last:
             for other in self.vocabulary.completions(word):
@@ -276,7 +351,10 @@ class SearchIndex:
                 for expansion in phrase.expansions:
                     kept = [w for w in expansion if w not in self.stopwords]
                     if kept:
-                        group.append([self._word_slot(w, phrase.weight, False) for w in kept])
+                        # Our own expansion words are spelled right: never "correct" them.
+                        group.append(
+                            [self._word_slot(w, phrase.weight, False, False) for w in kept]
+                        )
                 if len(phrase.words) == 1 and span:
                     group.extend(self._word_group(span[0], last)[1:])
                 analysis.groups.append(group)
@@ -284,7 +362,7 @@ class SearchIndex:
                 continue
             word = tokens[i]
             i += 1
-            if word in self.stopwords:
+            if word in self.stopwords or word in self.place_words:
                 continue
             analysis.groups.append(self._word_group(word, last))
         return analysis
@@ -325,7 +403,12 @@ class SearchIndex:
         """Return up to `limit` (key, score) pairs, best first; empty when nothing matches."""
         if self.size == 0 or limit <= 0:
             return []
-        total = self.scores(self.analyse(query))
+        analysis = self.analyse(query)
+        total = self.scores(analysis)
+        coverage = self.phrase_coverage(analysis)
+        if coverage is not None and total.size:
+            lift = BEST_BET * float(total.max()) * coverage**2
+            total = np.where(total > 0, total + lift, total).astype(np.float32)
         if participant is not None:
             pid = self._participants.get(participant)
             if pid is None:

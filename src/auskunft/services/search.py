@@ -21,6 +21,7 @@ MAX_LIMIT = 100
 DEFAULT_MUNICIPALITY = "kassel"
 # How often a long-running process asks the database whether the catalog changed.
 REVISION_CHECK_SECONDS = 2.0
+MUNICIPAL_TYPES = ("gemeinde", "kreisfreie-stadt")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def service_documents(uow: UnitOfWork) -> list[IndexDoc]:
                     "name_en": s.name_en,
                     "summary_en": s.summary_en,
                 },
+                phrases=[s.name, s.name_en, *s.keywords],
             )
         )
     return docs
@@ -101,14 +103,16 @@ class SearchEngine:
                 revision = uow.catalog.revision()
                 if self._snapshot is None or self._snapshot.revision != revision:
                     authorities = uow.catalog.authorities()
+                    areas = uow.catalog.areas()
+                    places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
                     self._snapshot = Snapshot(
                         revision=revision,
-                        index=SearchIndex(service_documents(uow)),
+                        index=SearchIndex(service_documents(uow), place_names=places),
                         services={
                             s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id)
                             for s in uow.catalog.services()
                         },
-                        jurisdiction=Jurisdiction.build(uow.catalog.areas(), authorities),
+                        jurisdiction=Jurisdiction.build(areas, authorities),
                         participants=uow.catalog.participant_ids(),
                         authorities={a.id: a for a in authorities},
                     )
