@@ -97,11 +97,17 @@ class PhraseTable:
     """Multi-word synonyms: colloquial words, abbreviations, word families, English."""
 
     by_first: dict[str, list[Phrase]] = field(default_factory=dict)
+    stopwords: frozenset[str] = frozenset()
+
+    def _key(self, text: str) -> tuple[str, ...]:
+        found = words(text)
+        kept = tuple(w for w in found if w not in self.stopwords)
+        return kept or tuple(found)
 
     def add(self, phrase: str, expansions: Iterable[str], weight: float) -> None:
         """Register a phrase (any case/umlaut spelling) with its expansions."""
-        key = tuple(words(phrase))
-        exp = [tuple(words(e)) for e in expansions if words(e)]
+        key = self._key(phrase)
+        exp = [k for e in expansions if (k := self._key(e))]
         if not key or not exp:
             return
         bucket = self.by_first.setdefault(key[0], [])
@@ -121,9 +127,11 @@ class PhraseTable:
         return None
 
     @classmethod
-    def from_lexicon(cls, lexicon: dict[str, Any]) -> PhraseTable:
-        """Build the table from synonyms.toml and english.toml."""
-        table = cls()
+    def from_lexicon(
+        cls, lexicon: dict[str, Any], stopwords: Iterable[str] = ()
+    ) -> PhraseTable:
+        """Build the table from synonyms.toml and english.toml; phrases are matched without stopwords."""
+        table = cls(stopwords=frozenset(stopwords))
         syn = lexicon["synonyms"]
         for phrase, targets in syn.get("abbreviations", {}).items():
             table.add(phrase, targets, 1.0)
@@ -193,7 +201,7 @@ class Vocabulary:
         """Return known words within a small edit distance (1, or 2 for long words)."""
         if len(word) < 4 or word.isdigit():
             return []
-        limit = 1 if len(word) < 8 else 2
+        limit = 1 if len(word) < 9 else 2
         pool: list[str] = []
         for n in range(len(word) - limit, len(word) + limit + 1):
             pool.extend(self._by_length.get(n, ()))

@@ -126,7 +126,8 @@ class SearchIndex:
         # the municipality decides the office, so they do not rank services.
         self.place_words = {w for name in place_names for w in words(name)} - self.stopwords
         self.stemmer = Stemmer()
-        self.phrases = PhraseTable.from_lexicon(lexicon)
+        self.phrases = PhraseTable.from_lexicon(lexicon, self.stopwords)
+        self._typo_damping = 1.0
         self.keys = [d.key for d in docs]
         self.size = len(docs)
         participants = sorted({d.participant for d in docs})
@@ -322,7 +323,7 @@ class SearchIndex:
             for other in self.vocabulary.completions(word):
                 slot.append((self.stemmer.de(other), weight * W_PREFIX))
         for other, distance in self.vocabulary.similar(word):
-            w = W_TYPO_1 if distance == 1 else W_TYPO_2
+            w = (W_TYPO_1 if distance == 1 else W_TYPO_2) * self._typo_damping
             slot.append((self.stemmer.de(other), weight * w))
         return slot
 
@@ -337,15 +338,19 @@ class SearchIndex:
 
     def analyse(self, query: str) -> Analysis:
         """Turn a question into weighted groups of index terms."""
-        tokens = words(query)
+        # Stopwords go first, so "pick it up" meets the phrase "pick up" and
+        # "auf die Welt gekommen" meets "Welt gekommen".
+        tokens = [w for w in words(query) if w not in self.stopwords]
         complete = bool(query) and not query[-1].isspace()
+        # In a long sentence an unknown word is more often a name than a typo.
+        self._typo_damping = 0.5 if len(tokens) >= 5 else 1.0
         analysis = Analysis()
         i = 0
         while i < len(tokens):
             last = complete and i == len(tokens) - 1
             phrase = self.phrases.match(tokens, i)
             if phrase is not None:
-                span = [w for w in phrase.words if w not in self.stopwords]
+                span = list(phrase.words)
                 own: Alternative = [self._word_slot(w, 1.0, False) for w in span]
                 group: Group = [own] if span else []
                 for expansion in phrase.expansions:
@@ -362,7 +367,7 @@ class SearchIndex:
                 continue
             word = tokens[i]
             i += 1
-            if word in self.stopwords or word in self.place_words:
+            if word in self.place_words:
                 continue
             analysis.groups.append(self._word_group(word, last))
         return analysis
