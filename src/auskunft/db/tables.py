@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -169,6 +170,16 @@ class ServiceVersion(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_by: Mapped[str] = mapped_column(String(120))
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Embedding(Base):
+    """A dense vector of a text, keyed by a hash of model and text (a durable cache)."""
+
+    __tablename__ = "embeddings"
+
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(80))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CatalogState(Base):

@@ -20,7 +20,7 @@ from typing import Any
 
 import snowballstemmer
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Linking elements (Fugenelemente) that may join the parts of a German compound.
@@ -127,10 +127,8 @@ class PhraseTable:
         return None
 
     @classmethod
-    def from_lexicon(
-        cls, lexicon: dict[str, Any], stopwords: Iterable[str] = ()
-    ) -> PhraseTable:
-        """Build the table from synonyms.toml and english.toml; phrases are matched without stopwords."""
+    def from_lexicon(cls, lexicon: dict[str, Any], stopwords: Iterable[str] = ()) -> PhraseTable:
+        """Build the table from synonyms.toml and english.toml; stopwords are left out of keys."""
         table = cls(stopwords=frozenset(stopwords))
         syn = lexicon["synonyms"]
         for phrase, targets in syn.get("abbreviations", {}).items():
@@ -198,16 +196,18 @@ class Vocabulary:
         return word in self.known or (len(word) > MIN_PART and self.stemmer.de(word) in self.stems)
 
     def similar(self, word: str) -> list[tuple[str, int]]:
-        """Return known words within a small edit distance (1, or 2 for long words)."""
+        """Return known words within a small edit distance (1, or 2 for long words).
+
+        Transposed letters count as one edit (optimal string alignment), as
+        they are one slip of the fingers ("abmleden").
+        """
         if len(word) < 4 or word.isdigit():
             return []
         limit = 1 if len(word) < 9 else 2
         pool: list[str] = []
         for n in range(len(word) - limit, len(word) + limit + 1):
             pool.extend(self._by_length.get(n, ()))
-        found = process.extract(
-            word, pool, scorer=Levenshtein.distance, score_cutoff=limit, limit=4
-        )
+        found = process.extract(word, pool, scorer=OSA.distance, score_cutoff=limit, limit=4)
         return [(w, int(d)) for w, d, _ in found if w != word]
 
     def completions(self, prefix: str, limit: int = 6) -> list[str]:

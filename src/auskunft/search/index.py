@@ -62,6 +62,13 @@ W_PREFIX = 0.6
 # curated "best bet": it lifts the document by this share of the best plain
 # score, times the square of the share of the question's words it covers.
 BEST_BET = 0.6
+# Fusion with the optional dense signal (docs/search.md): weight of the
+# standardised cosine beside the lexical score scaled to 1, the least z of a
+# document that only the dense model finds, and how many content words make a
+# question "sentence-like" enough to ask the model.
+DENSE_WEIGHT = 0.25
+DENSE_ONLY_Z = 2.0
+SENTENCE_WORDS = 4
 
 
 @dataclass
@@ -323,7 +330,7 @@ class SearchIndex:
             for other in self.vocabulary.completions(word):
                 slot.append((self.stemmer.de(other), weight * W_PREFIX))
         for other, distance in self.vocabulary.similar(word):
-            w = (W_TYPO_1 if distance == 1 else W_TYPO_2) * self._typo_damping
+            w = W_TYPO_1 if distance == 1 else W_TYPO_2 * self._typo_damping
             slot.append((self.stemmer.de(other), weight * w))
         return slot
 
@@ -342,7 +349,8 @@ class SearchIndex:
         # "auf die Welt gekommen" meets "Welt gekommen".
         tokens = [w for w in words(query) if w not in self.stopwords]
         complete = bool(query) and not query[-1].isspace()
-        # In a long sentence an unknown word is more often a name than a typo.
+        # In a long sentence an unknown word is more often a name than a typo:
+        # a correction two edits away counts less there.
         self._typo_damping = 0.5 if len(tokens) >= 5 else 1.0
         analysis = Analysis()
         i = 0
@@ -402,10 +410,22 @@ class SearchIndex:
                 total += best
         return total
 
+    def is_sentence(self, query: str) -> bool:
+        """Tell whether a question is sentence-like (enough content words for meaning to matter)."""
+        return sum(1 for w in words(query) if w not in self.stopwords) >= SENTENCE_WORDS
+
     def search(
-        self, query: str, limit: int = 10, participant: str | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        participant: str | None = None,
+        similarity: FloatArray | None = None,
     ) -> list[tuple[str, float]]:
-        """Return up to `limit` (key, score) pairs, best first; empty when nothing matches."""
+        """Return up to `limit` (key, score) pairs, best first; empty when nothing matches.
+
+        `similarity`, when given, holds a dense cosine per document (index order);
+        it is fused with the lexical score as a standardised bonus.
+        """
         if self.size == 0 or limit <= 0:
             return []
         analysis = self.analyse(query)
@@ -414,6 +434,13 @@ class SearchIndex:
         if coverage is not None and total.size:
             lift = BEST_BET * float(total.max()) * coverage**2
             total = np.where(total > 0, total + lift, total).astype(np.float32)
+        if similarity is not None and similarity.size == self.size and self.size > 1:
+            best = float(total.max())
+            z = (similarity - similarity.mean()) / (float(similarity.std()) + 1e-9)
+            fused = (total / best if best > 0 else total) + DENSE_WEIGHT * z
+            # Dense-only candidates must be clearly similar; lexical hits stay in.
+            keep = (total > 0) | (z >= DENSE_ONLY_Z)
+            total = np.where(keep, np.maximum(fused, 1e-6), 0.0).astype(np.float32)
         if participant is not None:
             pid = self._participants.get(participant)
             if pid is None:

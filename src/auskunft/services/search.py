@@ -8,19 +8,25 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Engine
 
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.catalog import Authority
 from auskunft.domain.errors import InvalidInput
 from auskunft.domain.jurisdiction import Jurisdiction
+from auskunft.search import dense
 from auskunft.search.index import IndexDoc, SearchIndex
+from auskunft.services.embeddings import ensure_vectors, missing_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
 DEFAULT_MUNICIPALITY = "kassel"
 # How often a long-running process asks the database whether the catalog changed.
 REVISION_CHECK_SECONDS = 2.0
+# More missing dense vectors than this are computed in the background.
+MAX_BLOCKING_VECTORS = 16
 MUNICIPAL_TYPES = ("gemeinde", "kreisfreie-stadt")
 
 
@@ -44,6 +50,8 @@ class Snapshot:
     jurisdiction: Jurisdiction
     participants: set[str]
     authorities: dict[str, Authority]
+    # Dense vectors of the services in index order, when the model is available.
+    vectors: npt.NDArray[np.float32] | None = None
 
 
 def service_documents(uow: UnitOfWork) -> list[IndexDoc]:
@@ -87,6 +95,45 @@ class SearchEngine:
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._fill_lock = threading.Lock()
+        self._filling = False
+
+    def _vectors(self, uow: UnitOfWork, keys: list[str]) -> npt.NDArray[np.float32] | None:
+        """Dense vectors in index order; None while more than a few still need computing.
+
+        Computing a vector takes about 0.1 s, so a fresh import of hundreds of
+        services is embedded in a background thread instead of holding up the
+        first question; the lexical search answers meanwhile.
+        """
+        texts = service_texts(uow)
+        if not keys:
+            return None
+        missing = missing_vectors(uow, texts)
+        if len(missing) > MAX_BLOCKING_VECTORS:
+            self._fill_in_background()
+            return None
+        by_id = ensure_vectors(uow, texts)
+        uow.commit()
+        return np.stack([by_id[k] for k in keys])
+
+    def _fill_in_background(self) -> None:
+        with self._fill_lock:
+            if self._filling:
+                return
+            self._filling = True
+
+        def fill() -> None:
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    ensure_vectors(uow, service_texts(uow), commit_each_batch=uow.commit)
+                    uow.commit()
+            finally:
+                with self._fill_lock:
+                    self._filling = False
+                self._snapshot = None
+                self.invalidate()
+
+        threading.Thread(target=fill, name="auskunft-embed", daemon=True).start()
 
     def invalidate(self) -> None:
         """Force a rebuild on the next question (after an import in this process)."""
@@ -105,9 +152,12 @@ class SearchEngine:
                     authorities = uow.catalog.authorities()
                     areas = uow.catalog.areas()
                     places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
+                    index = SearchIndex(service_documents(uow), place_names=places)
+                    vectors = self._vectors(uow, index.keys) if dense.enabled() else None
                     self._snapshot = Snapshot(
                         revision=revision,
-                        index=SearchIndex(service_documents(uow), place_names=places),
+                        index=index,
+                        vectors=vectors,
                         services={
                             s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id)
                             for s in uow.catalog.services()
@@ -169,8 +219,12 @@ def answer_question(
             f"Unbekannter Teilnehmer „{participant}“.",
             message_en=f"Unknown participant '{participant}'.",
         )
+    similarity = None
+    if snap.vectors is not None and snap.index.is_sentence(query):
+        similarity = snap.vectors @ dense.embed_query(query)
     results = []
-    for key, score in snap.index.search(query, limit=limit, participant=participant):
+    hits = snap.index.search(query, limit=limit, participant=participant, similarity=similarity)
+    for key, score in hits:
         meta = snap.services[key]
         authority = snap.jurisdiction.responsible(meta.kind, place)
         results.append(

