@@ -1,6 +1,7 @@
 """Search benchmark: quality against plain BM25, in-process latency, and scale to 100,000 services.
 
-    .venv/bin/python bench/search_bench.py [--dev FILE] [--scale N] [--rounds R] [--json OUT]
+    .venv/bin/python bench/search_bench.py [--dev FILE] [--holdout FILE] [--scale N]
+                                           [--rounds R] [--json OUT]
 
 Results go to stdout (and to --json); docs/benchmarks.md records them with the command.
 """
@@ -30,10 +31,12 @@ from auskunft.services.search import SearchEngine, answer_question, service_docu
 from bench.baseline import PlainBM25  # noqa: E402
 
 
-def quality(engine: SearchEngine, dev: Path) -> dict[str, Any]:
+def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str, Any]:
     cases = read_cases(dev)
     engine.snapshot()
+    lexical.snapshot()
     ours = evaluate(cases, lambda q, m: answer_question(engine, q=q, municipality=m)).as_dict()
+    ours_lex = evaluate(cases, lambda q, m: answer_question(lexical, q=q, municipality=m)).as_dict()
     with UnitOfWork(engine.engine) as uow:
         docs = service_documents(uow)
     keys = [d.key for d in docs]
@@ -56,29 +59,40 @@ def quality(engine: SearchEngine, dev: Path) -> dict[str, Any]:
 
         return evaluate(cases, answer).as_dict()
 
-    return {"auskunft": ours, "bm25_full_texts": plain(full), "bm25_names": plain(names)}
+    return {
+        "auskunft": ours,
+        "auskunft_lexical_only": ours_lex,
+        "bm25_full_texts": plain(full),
+        "bm25_names": plain(names),
+    }
 
 
-def latency(engine: SearchEngine, dev: Path, rounds: int) -> dict[str, float]:
+def latency(engine: SearchEngine, dev: Path, rounds: int) -> dict[str, Any]:
+    """Time whole questions (analysis, ranking, jurisdiction) in process, by question style."""
     cases = read_cases(dev)
-    engine.snapshot()
-    took: list[float] = []
+    snap = engine.snapshot()
+    took: dict[str, list[float]] = {"all": [], "keywords": [], "sentences": []}
     round_p95: list[float] = []
     for _ in range(rounds):
         this: list[float] = []
         for c in cases:
             t0 = time.perf_counter()
             answer_question(engine, q=c.q, municipality=c.municipality)
-            this.append((time.perf_counter() - t0) * 1000)
-        took.extend(this)
+            ms = (time.perf_counter() - t0) * 1000
+            this.append(ms)
+            took["sentences" if snap.index.is_sentence(c.q) else "keywords"].append(ms)
+        took["all"].extend(this)
         round_p95.append(percentile(this, 95))
-    return {
-        "questions": len(took),
-        "p50_ms": round(percentile(took, 50), 3),
-        "p95_ms": round(percentile(took, 95), 3),
-        "p99_ms": round(percentile(took, 99), 3),
-        "median_of_round_p95_ms": round(statistics.median(round_p95), 3),
-    }
+    out: dict[str, Any] = {}
+    for style, values in took.items():
+        out[style] = {
+            "n": len(values),
+            "p50_ms": round(percentile(values, 50), 3),
+            "p95_ms": round(percentile(values, 95), 3),
+            "p99_ms": round(percentile(values, 99), 3),
+        }
+    out["all"]["median_of_round_p95_ms"] = round(statistics.median(round_p95), 3)
+    return out
 
 
 def scale_child(n: int, dev: Path, rounds: int) -> dict[str, Any]:
@@ -119,6 +133,9 @@ def scale_child(n: int, dev: Path, rounds: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev", type=Path, default=SHARED / "eval" / "search_dev.jsonl")
+    parser.add_argument(
+        "--holdout", type=Path, default=ROOT / "bench" / "data" / "search_holdout.jsonl"
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
@@ -135,8 +152,16 @@ def main() -> None:
         t0 = time.perf_counter()
         search.snapshot()
         out["demo_index_build_s"] = round(time.perf_counter() - t0, 3)
-        out["quality"] = quality(search, args.dev)
+        out["dense_available"] = search.snapshot().vectors is not None
+        os.environ["AUSKUNFT_SEARCH_DENSE"] = "off"
+        lexical = SearchEngine(engine)
+        lexical.snapshot()
+        del os.environ["AUSKUNFT_SEARCH_DENSE"]
+        out["quality"] = {"dev": quality(search, lexical, args.dev)}
+        if args.holdout.exists():
+            out["quality"]["holdout"] = quality(search, lexical, args.holdout)
         out["latency_demo"] = latency(search, args.dev, args.rounds)
+        out["latency_demo_lexical_only"] = latency(lexical, args.dev, args.rounds)
         engine.dispose()
     if args.scale:
         child = subprocess.run(
@@ -146,15 +171,16 @@ def main() -> None:
         )  # fmt: skip
         out["scale"] = json.loads(child.stdout)
 
-    q = out["quality"]
-    print(f"dev set: {args.dev} ({q['auskunft']['n']} questions)")
-    print(f"{'engine':<20}{'top-1':>8}{'top-3':>8}{'MRR':>8}{'routing':>9}")
-    for name, r in q.items():
-        routing = "-" if r["routing"] is None else f"{r['routing']:.3f}"
-        print(f"{name:<20}{r['top1']:>8.3f}{r['top3']:>8.3f}{r['mrr']:>8.3f}{routing:>9}")
-    base = q["bm25_full_texts"]["top1"] or 1e-9
-    print(f"top-1 gain over plain BM25 on the same texts: x{q['auskunft']['top1'] / base:.2f}")
-    print("latency demo catalog (in process):", json.dumps(out["latency_demo"]))
+    for set_name, q in out["quality"].items():
+        print(f"{set_name}: {q['auskunft']['n']} questions")
+        print(f"  {'engine':<22}{'top-1':>8}{'top-3':>8}{'MRR':>8}{'routing':>9}")
+        for name, r in q.items():
+            routing = "-" if r["routing"] is None else f"{r['routing']:.3f}"
+            print(f"  {name:<22}{r['top1']:>8.3f}{r['top3']:>8.3f}{r['mrr']:>8.3f}{routing:>9}")
+        base = q["bm25_full_texts"]["top1"] or 1e-9
+        print(f"  top-1 ratio to plain BM25 on the same texts: x{q['auskunft']['top1'] / base:.2f}")
+    print("latency demo catalog, hybrid:", json.dumps(out["latency_demo"]))
+    print("latency demo catalog, lexical only:", json.dumps(out["latency_demo_lexical_only"]))
     if "scale" in out:
         print("scale:", json.dumps(out["scale"]))
     if args.json:

@@ -201,6 +201,7 @@ def import_(
     except AuskunftError as exc:
         _fail(exc)
     click.echo("Import fertig: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    _embed_missing(engine)
 
 
 def _embed_missing(engine: Any) -> None:
