@@ -41,12 +41,12 @@ class FieldSpec:
 
 # Names and the editors' keywords decide most; full texts break ties.
 FIELDS: dict[str, FieldSpec] = {
-    "name": FieldSpec(4.0, 0.4, "de"),
+    "name": FieldSpec(4.0, 0.75, "de"),
     "keywords": FieldSpec(2.5, 0.5, "de"),
     "summary": FieldSpec(1.2, 0.6, "de"),
     "body": FieldSpec(0.35, 0.75, "de"),
     "topic": FieldSpec(0.4, 0.3, "de"),
-    "name_en": FieldSpec(3.0, 0.4, "en"),
+    "name_en": FieldSpec(3.0, 0.75, "en"),
     "summary_en": FieldSpec(1.0, 0.6, "en"),
 }
 COMPOUND_PART_TF = 0.5
