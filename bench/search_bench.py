@@ -136,6 +136,9 @@ def main() -> None:
     parser.add_argument(
         "--holdout", type=Path, default=ROOT / "bench" / "data" / "search_holdout.jsonl"
     )
+    parser.add_argument(
+        "--final", type=Path, default=ROOT / "bench" / "data" / "search_final.jsonl"
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
@@ -158,8 +161,10 @@ def main() -> None:
         lexical.snapshot()
         del os.environ["AUSKUNFT_SEARCH_DENSE"]
         out["quality"] = {"dev": quality(search, lexical, args.dev)}
-        if args.holdout.exists():
-            out["quality"]["holdout"] = quality(search, lexical, args.holdout)
+        for name in ("holdout", "final"):
+            path = getattr(args, name)
+            if path.exists():
+                out["quality"][name] = quality(search, lexical, path)
         out["latency_demo"] = latency(search, args.dev, args.rounds)
         out["latency_demo_lexical_only"] = latency(lexical, args.dev, args.rounds)
         engine.dispose()

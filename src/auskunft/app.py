@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from auskunft import __version__
@@ -15,9 +18,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database is created and seeded on first use."""
     settings = settings or get_settings()
     engine, _ = open_catalog(settings.resolved_database_url())
-    app = FastAPI(title="auskunft", version=__version__, docs_url="/api/docs", redoc_url=None)
+    search = SearchEngine(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Build the index before the first caller waits for it.
+        search.snapshot()
+        yield
+
+    app = FastAPI(
+        title="auskunft",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
-    app.state.search = SearchEngine(engine)
+    app.state.search = search
     errors.install(app)
     app.include_router(api.router)
 
