@@ -167,6 +167,9 @@ def main() -> None:
                 out["quality"][name] = quality(search, lexical, path)
         out["latency_demo"] = latency(search, args.dev, args.rounds)
         out["latency_demo_lexical_only"] = latency(lexical, args.dev, args.rounds)
+        if args.final.exists():
+            # Questions of citizens rather than agents: many more sentences.
+            out["latency_demo_final_set"] = latency(search, args.final, args.rounds)
         engine.dispose()
     if args.scale:
         child = subprocess.run(
@@ -186,6 +189,8 @@ def main() -> None:
         print(f"  top-1 ratio to plain BM25 on the same texts: x{q['auskunft']['top1'] / base:.2f}")
     print("latency demo catalog, hybrid:", json.dumps(out["latency_demo"]))
     print("latency demo catalog, lexical only:", json.dumps(out["latency_demo_lexical_only"]))
+    if "latency_demo_final_set" in out:
+        print("latency demo catalog, final set:", json.dumps(out["latency_demo_final_set"]))
     if "scale" in out:
         print("scale:", json.dumps(out["scale"]))
     if args.json:

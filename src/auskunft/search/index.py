@@ -68,7 +68,7 @@ BEST_BET = 0.6
 # question "sentence-like" enough to ask the model.
 DENSE_WEIGHT = 0.25
 DENSE_ONLY_Z = 2.0
-SENTENCE_WORDS = 4
+SENTENCE_WORDS = 5
 
 
 @dataclass
