@@ -52,3 +52,23 @@ def test_colloquial_phrases_expand_to_official_words() -> None:
     phrase = table.match(words("mein grauer Lappen ist weg"), 1)
     assert phrase is not None
     assert ("fuehrerschein",) in phrase.expansions
+
+
+def test_split_off_verb_particles_are_joined_back() -> None:
+    from auskunft.search.analyzer import clause_words
+
+    known = {"auswandern", "anmelde"}
+    assert "auswandern" in clause_words("Wir wandern im Mai nach Kanada aus.", known.__contains__)
+    joined = clause_words("Ich melde mich an, aber nicht heute", known.__contains__)
+    assert "anmelde" in joined and "an" not in joined
+    assert clause_words("Ich gehe aus", known.__contains__) == ["ich", "gehe", "aus"]
+
+
+def test_regular_participles_lead_back_to_infinitives() -> None:
+    from auskunft.search.analyzer import participle_infinitives
+
+    assert participle_infinitives("abgemeldet") == ["abmelden"]
+    assert participle_infinitives("gemeldet") == ["melden"]
+    assert "abgeben" in participle_infinitives("abgegeben")
+    assert participle_infinitives("abzumelden") == ["abmelden"]
+    assert participle_infinitives("haus") == []

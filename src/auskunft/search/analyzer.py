@@ -12,7 +12,7 @@ import re
 import tomllib
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +44,58 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Split folded text into word tokens (letters and digits)."""
     return _TOKEN.findall(fold(text))
+
+
+# Verb particles that German splits off to the end of a clause
+# ("Wir wandern nächsten Monat aus", "Ich melde mich morgen an").
+PARTICLES = (
+    "ab", "an", "auf", "aus", "ein", "fest", "heim", "her", "hin", "los", "mit", "nach",
+    "um", "vor", "weg", "zu", "zurueck", "zusammen",
+)  # fmt: skip
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\n]+")
+
+
+def clause_words(text: str, joins: Callable[[str], bool]) -> list[str]:
+    """Words of a text, with split-off verb particles joined back to their verb.
+
+    In each clause that ends in a particle, the particle is put in front of the
+    first earlier word for which `joins(particle + word)` holds (a word the
+    catalog knows): "wandern … aus" becomes "auswandern".
+    """
+    out: list[str] = []
+    for clause in _CLAUSE.split(fold(text)):
+        tokens = _TOKEN.findall(clause)
+        if len(tokens) >= 2 and tokens[-1] in PARTICLES:
+            particle = tokens[-1]
+            for i, word in enumerate(tokens[:-1]):
+                if word not in PARTICLES and joins(particle + word):
+                    tokens = [*tokens[:i], particle + word, *tokens[i + 1 : -1]]
+                    break
+        out.extend(tokens)
+    return out
+
+
+def participle_infinitives(word: str) -> list[str]:
+    """Infinitives a past participle may come from: (ab)gemeldet -> (ab)melden.
+
+    Only regular formations; irregular stems (gezogen, gestorben) are in the word families.
+    """
+    found: list[str] = []
+    prefixes = [""] + [p for p in PARTICLES if word.startswith(p)]
+    for particle in prefixes:
+        rest = word[len(particle) :]
+        if rest.startswith("zu") and particle and len(rest) > 5:
+            found.append(particle + rest[2:])  # abzumelden -> abmelden
+        if not rest.startswith("ge") or len(rest) < 6:
+            continue
+        core = rest[2:]
+        if core.endswith("et"):
+            found.append(particle + core[:-2] + "en")
+        elif core.endswith("t"):
+            found.append(particle + core[:-1] + "en")
+        elif core.endswith("en"):
+            found.append(particle + core)
+    return found
 
 
 @lru_cache(maxsize=1)

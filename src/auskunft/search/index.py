@@ -22,8 +22,10 @@ from auskunft.search.analyzer import (
     PhraseTable,
     Stemmer,
     Vocabulary,
+    clause_words,
     fold,
     load_lexicon,
+    participle_infinitives,
     words,
 )
 
@@ -58,6 +60,7 @@ W_PART = 0.85
 W_TYPO_1 = 0.75
 W_TYPO_2 = 0.55
 W_PREFIX = 0.6
+W_PARTICIPLE = 0.95
 # A document phrase (name, editors' keyword) that the question contains is a
 # curated "best bet": it lifts the document by this share of the best plain
 # score, times the square of the share of the question's words it covers.
@@ -317,6 +320,10 @@ class SearchIndex:
         """Tell whether a term occurs in any document."""
         return term in self._term_ids
 
+    def _joins(self, word: str) -> bool:
+        """Tell whether a particle+verb word is one the catalog or the word data knows."""
+        return self.stemmer.de(word) in self._term_ids or word in self.phrases.by_first
+
     def _word_slot(
         self, word: str, weight: float, complete_last: bool, correct: bool = True
     ) -> Slot:
@@ -325,6 +332,12 @@ class SearchIndex:
             if term in self._term_ids:
                 slot.append((term, weight * W_EXACT))
         if slot or word.isdigit() or not correct:
+            return slot
+        for infinitive in participle_infinitives(word):
+            term = self.stemmer.de(infinitive)
+            if term in self._term_ids:
+                slot.append((term, weight * W_PARTICIPLE))
+        if slot:
             return slot
         if complete_last:
             for other in self.vocabulary.completions(word):
@@ -347,7 +360,7 @@ class SearchIndex:
         """Turn a question into weighted groups of index terms."""
         # Stopwords go first, so "pick it up" meets the phrase "pick up" and
         # "auf die Welt gekommen" meets "Welt gekommen".
-        tokens = [w for w in words(query) if w not in self.stopwords]
+        tokens = [w for w in clause_words(query, self._joins) if w not in self.stopwords]
         complete = bool(query) and not query[-1].isspace()
         # In a long sentence an unknown word is more often a name than a typo:
         # a correction two edits away counts less there.
