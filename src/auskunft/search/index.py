@@ -96,6 +96,9 @@ class Analysis:
     """What the query became: groups of weighted alternatives."""
 
     groups: list[Group] = field(default_factory=list)
+    # Terms of the compound parts of every word read, own or expanded: a phrase
+    # "Ausweis geklaut" is contained in "Perso geklaut" (Perso -> Personalausweis).
+    part_terms: set[str] = field(default_factory=set)
 
 
 class TermMaker:
@@ -287,14 +290,14 @@ class SearchIndex:
 
     def phrase_coverage(self, analysis: Analysis) -> FloatArray | None:
         """Per document, the largest share of the question's words covered by one of its phrases."""
-        ids = {
-            tid
+        terms = {
+            term
             for group in analysis.groups
             for alternative in group
             for slot in alternative
             for term, _ in slot
-            if (tid := self._term_ids.get(term)) is not None
-        }
+        } | analysis.part_terms
+        ids = {tid for term in terms if (tid := self._term_ids.get(term)) is not None}
         if not ids or self._phrase_doc.size == 0:
             return None
         candidates = np.concatenate(
@@ -319,6 +322,11 @@ class SearchIndex:
     def has_term(self, term: str) -> bool:
         """Tell whether a term occurs in any document."""
         return term in self._term_ids
+
+    def _note_parts(self, analysis: Analysis, words_read: list[str]) -> None:
+        for word in words_read:
+            for part in self.vocabulary.split(word) or ():
+                analysis.part_terms.add(self.stemmer.de(part))
 
     def _joins(self, word: str) -> bool:
         """Tell whether a particle+verb word is one the catalog or the word data knows."""
@@ -376,6 +384,7 @@ class SearchIndex:
                 group: Group = [own] if span else []
                 for expansion in phrase.expansions:
                     kept = [w for w in expansion if w not in self.stopwords]
+                    self._note_parts(analysis, kept)
                     if kept:
                         # Our own expansion words are spelled right: never "correct" them.
                         group.append(
@@ -390,6 +399,7 @@ class SearchIndex:
             i += 1
             if word in self.place_words:
                 continue
+            self._note_parts(analysis, [word])
             analysis.groups.append(self._word_group(word, last))
         return analysis
 
