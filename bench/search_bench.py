@@ -139,6 +139,9 @@ def main() -> None:
     parser.add_argument(
         "--final", type=Path, default=ROOT / "bench" / "data" / "search_final.jsonl"
     )
+    parser.add_argument(
+        "--final2", type=Path, default=ROOT / "bench" / "data" / "search_final2.jsonl"
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
@@ -161,7 +164,7 @@ def main() -> None:
         lexical.snapshot()
         del os.environ["AUSKUNFT_SEARCH_DENSE"]
         out["quality"] = {"dev": quality(search, lexical, args.dev)}
-        for name in ("holdout", "final"):
+        for name in ("holdout", "final", "final2"):
             path = getattr(args, name)
             if path.exists():
                 out["quality"][name] = quality(search, lexical, path)
