@@ -93,14 +93,6 @@ class Authority:
     areas: frozenset[str]
 
 
-@dataclass(frozen=True)
-class ServiceRef:
-    """The part of a service that jurisdiction needs."""
-
-    id: str
-    kind: str
-
-
 @dataclass
 class ServiceDraft:
     """A service as written by an editor or an importer, before it is stored."""

@@ -319,10 +319,6 @@ class SearchIndex:
         return coverage
 
     # -- query ------------------------------------------------------------------
-    def has_term(self, term: str) -> bool:
-        """Tell whether a term occurs in any document."""
-        return term in self._term_ids
-
     def _note_parts(self, analysis: Analysis, words_read: list[str]) -> None:
         for word in words_read:
             for part in self.vocabulary.split(word) or ():
@@ -477,9 +473,4 @@ class SearchIndex:
         return [(self.keys[i], float(total[i])) for i in order]
 
 
-def build_index(docs: Iterable[IndexDoc]) -> SearchIndex:
-    """Build an index from documents."""
-    return SearchIndex(list(docs))
-
-
-__all__ = ["FIELDS", "IndexDoc", "SearchIndex", "build_index"]
+__all__ = ["FIELDS", "IndexDoc", "SearchIndex"]
