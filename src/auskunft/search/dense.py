@@ -48,9 +48,11 @@ def model() -> Any:
         return _model
 
 
-def passage_text(name: str, summary: str, keywords: list[str]) -> str:
-    """The text a service is embedded from: what it is called, what it is, what people say."""
-    return f"{name}. {summary} {'; '.join(keywords)}"[:1500]
+def passage_text(name: str, name_en: str, summary: str, keywords: list[str]) -> str:
+    """The text a service is embedded from: what it is called (in both languages), what
+    it is, what people say. Measured against variants in docs/benchmarks.md."""
+    title = f"{name} ({name_en})" if name_en else name
+    return f"{title}. {summary} {'; '.join(keywords)}"[:1500]
 
 
 def text_hash(text: str) -> str:

@@ -33,7 +33,7 @@ def _shipped() -> dict[str, bytes]:
 def service_texts(uow: UnitOfWork) -> list[tuple[str, str]]:
     """(service id, text to embed) for every service, in id order."""
     return [
-        (s.id, dense.passage_text(s.name, s.summary, list(s.keywords)))
+        (s.id, dense.passage_text(s.name, s.name_en, s.summary, list(s.keywords)))
         for s in uow.catalog.services()
     ]
 
