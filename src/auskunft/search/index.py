@@ -163,10 +163,20 @@ class SearchIndex:
         group: Group = [[self._word_slot(word, 1.0, complete_last)]]
         parts = self.vocabulary.split(word)
         if parts:
-            group.append(
-                [self._word_slot(p, W_PART, False) for p in parts if p not in self.stopwords]
-            )
+            group.append([self._part_slot(p) for p in parts if p not in self.stopwords])
         return group
+
+    def _part_slot(self, part: str) -> Slot:
+        """A compound part, with the one-word synonyms of that part ("Zweitwohnsitz" in
+        "Zweitwohnsitzanmeldung" also means Nebenwohnung)."""
+        slot = self._word_slot(part, W_PART, False)
+        phrase = self.phrases.match([part], 0)
+        if phrase is not None and phrase.words == (part,):
+            for expansion in phrase.expansions:
+                if len(expansion) == 1:
+                    weight = W_PART * phrase.weight
+                    slot.extend(self._word_slot(expansion[0], weight, False, False))
+        return slot
 
     def analyse(self, query: str) -> Analysis:
         """Turn a question into weighted groups of index terms."""
