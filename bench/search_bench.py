@@ -139,9 +139,10 @@ def main() -> None:
     parser.add_argument(
         "--final", type=Path, default=ROOT / "bench" / "data" / "search_final.jsonl"
     )
-    parser.add_argument(
-        "--final2", type=Path, default=ROOT / "bench" / "data" / "search_final2.jsonl"
-    )
+    for extra in ("final2", "final3"):
+        parser.add_argument(
+            f"--{extra}", type=Path, default=ROOT / "bench" / "data" / f"search_{extra}.jsonl"
+        )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
@@ -164,7 +165,7 @@ def main() -> None:
         lexical.snapshot()
         del os.environ["AUSKUNFT_SEARCH_DENSE"]
         out["quality"] = {"dev": quality(search, lexical, args.dev)}
-        for name in ("holdout", "final", "final2"):
+        for name in ("holdout", "final", "final2", "final3"):
             path = getattr(args, name)
             if path.exists():
                 out["quality"][name] = quality(search, lexical, path)
