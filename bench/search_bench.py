@@ -38,7 +38,8 @@ def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str,
     ours = evaluate(cases, lambda q, m: answer_question(engine, q=q, municipality=m)).as_dict()
     ours_lex = evaluate(cases, lambda q, m: answer_question(lexical, q=q, municipality=m)).as_dict()
     with UnitOfWork(engine.engine) as uow:
-        docs = service_documents(uow)
+        topics = {x.id: f"{x.name} {x.name_en}" for x in uow.catalog.topics()}
+        docs = service_documents(uow.catalog.services(), topics)
     keys = [d.key for d in docs]
     full = PlainBM25(keys, [" ".join(d.fields.values()) for d in docs])
     names = PlainBM25(keys, [d.fields["name"] for d in docs])

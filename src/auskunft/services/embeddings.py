@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
 
@@ -30,11 +30,10 @@ def _shipped() -> dict[str, bytes]:
         return {str(h): v.tobytes() for h, v in zip(data["hashes"], data["vectors"], strict=True)}
 
 
-def service_texts(uow: UnitOfWork) -> list[tuple[str, str]]:
-    """(service id, text to embed) for every service, in id order."""
+def service_texts(rows: Iterable[t.Service]) -> list[tuple[str, str]]:
+    """(service id, text to embed) for each service row."""
     return [
-        (s.id, dense.passage_text(s.name, s.name_en, s.summary, list(s.keywords)))
-        for s in uow.catalog.services()
+        (s.id, dense.passage_text(s.name, s.name_en, s.summary, list(s.keywords))) for s in rows
     ]
 
 
@@ -59,8 +58,13 @@ def ensure_vectors(
     texts: list[tuple[str, str]],
     progress: Progress | None = None,
     commit_each_batch: Callable[[], None] | None = None,
-) -> dict[str, npt.NDArray[np.float32]]:
-    """Return a vector per service id, computing and caching the ones not known yet."""
+    max_compute: int | None = None,
+) -> dict[str, npt.NDArray[np.float32]] | None:
+    """Return a vector per service id, computing and caching the ones not known yet.
+
+    With `max_compute`, return None instead when more than that many would
+    have to be computed (the caller then fills them in elsewhere).
+    """
     hashes = {sid: dense.text_hash(text) for sid, text in texts}
     wanted = set(hashes.values())
     known = _stored(uow, wanted)
@@ -70,6 +74,8 @@ def ensure_vectors(
             known[h] = shipped[h]
             uow.catalog.add(t.Embedding(text_hash=h, model=dense.MODEL_NAME, vector=shipped[h]))
     missing = [(sid, text) for sid, text in texts if hashes[sid] not in known]
+    if max_compute is not None and len(missing) > max_compute:
+        return None
     for start in range(0, len(missing), BATCH):
         chunk = missing[start : start + BATCH]
         vectors = dense.embed_passages([text for _, text in chunk])
@@ -89,9 +95,9 @@ def ensure_vectors(
 
 def export_demo_vectors(uow: UnitOfWork, path: str) -> int:
     """Write the vectors of the demo services to an .npz file to ship with the package."""
-    demo_ids = {s.id for s in uow.catalog.services() if s.source == "demo"}
-    texts = [(sid, text) for sid, text in service_texts(uow) if sid in demo_ids]
+    texts = service_texts(s for s in uow.catalog.services() if s.source == "demo")
     vectors = ensure_vectors(uow, texts)
+    assert vectors is not None
     hashes = np.array([dense.text_hash(text) for _, text in texts])
     matrix = np.stack([vectors[sid] for sid, _ in texts]).astype(np.float16)
     np.savez_compressed(path, hashes=hashes, vectors=matrix)

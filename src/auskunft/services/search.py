@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,13 +13,14 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine
 
+from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.catalog import Authority
 from auskunft.domain.errors import InvalidInput
 from auskunft.domain.jurisdiction import Jurisdiction
 from auskunft.search import dense
 from auskunft.search.index import IndexDoc, SearchIndex
-from auskunft.services.embeddings import ensure_vectors, missing_vectors, service_texts
+from auskunft.services.embeddings import ensure_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
@@ -54,11 +56,10 @@ class Snapshot:
     vectors: npt.NDArray[np.float32] | None = None
 
 
-def service_documents(uow: UnitOfWork) -> list[IndexDoc]:
-    """Turn catalog rows into search documents."""
-    topics = {x.id: f"{x.name} {x.name_en}" for x in uow.catalog.topics()}
+def service_documents(rows: Iterable[t.Service], topics: dict[str, str]) -> list[IndexDoc]:
+    """Turn catalog rows into search documents (topics: id -> names of the life situation)."""
     docs = []
-    for s in uow.catalog.services():
+    for s in rows:
         body = " ".join(
             [
                 s.description,
@@ -98,21 +99,21 @@ class SearchEngine:
         self._fill_lock = threading.Lock()
         self._filling = False
 
-    def _vectors(self, uow: UnitOfWork, keys: list[str]) -> npt.NDArray[np.float32] | None:
+    def _vectors(
+        self, uow: UnitOfWork, rows: list[t.Service], keys: list[str]
+    ) -> npt.NDArray[np.float32] | None:
         """Dense vectors in index order; None while more than a few still need computing.
 
         Computing a vector takes about 0.1 s, so a fresh import of hundreds of
         services is embedded in a background thread instead of holding up the
         first question; the lexical search answers meanwhile.
         """
-        texts = service_texts(uow)
         if not keys:
             return None
-        missing = missing_vectors(uow, texts)
-        if len(missing) > MAX_BLOCKING_VECTORS:
+        by_id = ensure_vectors(uow, service_texts(rows), max_compute=MAX_BLOCKING_VECTORS)
+        if by_id is None:
             self._fill_in_background()
             return None
-        by_id = ensure_vectors(uow, texts)
         uow.commit()
         return np.stack([by_id[k] for k in keys])
 
@@ -125,7 +126,8 @@ class SearchEngine:
         def fill() -> None:
             try:
                 with UnitOfWork(self.engine) as uow:
-                    ensure_vectors(uow, service_texts(uow), commit_each_batch=uow.commit)
+                    texts = service_texts(uow.catalog.services())
+                    ensure_vectors(uow, texts, commit_each_batch=uow.commit)
                     uow.commit()
             finally:
                 with self._fill_lock:
@@ -149,25 +151,27 @@ class SearchEngine:
             with UnitOfWork(self.engine) as uow:
                 revision = uow.catalog.revision()
                 if self._snapshot is None or self._snapshot.revision != revision:
-                    authorities = uow.catalog.authorities()
-                    areas = uow.catalog.areas()
-                    places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
-                    index = SearchIndex(service_documents(uow), place_names=places)
-                    vectors = self._vectors(uow, index.keys) if dense.enabled() else None
-                    self._snapshot = Snapshot(
-                        revision=revision,
-                        index=index,
-                        vectors=vectors,
-                        services={
-                            s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id)
-                            for s in uow.catalog.services()
-                        },
-                        jurisdiction=Jurisdiction.build(areas, authorities),
-                        participants=uow.catalog.participant_ids(),
-                        authorities={a.id: a for a in authorities},
-                    )
+                    self._snapshot = self._build(uow, revision)
             self._checked_at = time.monotonic()
             return self._snapshot
+
+    def _build(self, uow: UnitOfWork, revision: int) -> Snapshot:
+        """Read the catalog once and build index, vectors and jurisdiction from it."""
+        rows = list(uow.catalog.services())
+        topics = {x.id: f"{x.name} {x.name_en}" for x in uow.catalog.topics()}
+        authorities = uow.catalog.authorities()
+        areas = uow.catalog.areas()
+        places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
+        index = SearchIndex(service_documents(rows, topics), place_names=places)
+        return Snapshot(
+            revision=revision,
+            index=index,
+            vectors=self._vectors(uow, rows, index.keys) if dense.enabled() else None,
+            services={s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id) for s in rows},
+            jurisdiction=Jurisdiction.build(areas, authorities),
+            participants=uow.catalog.participant_ids(),
+            authorities={a.id: a for a in authorities},
+        )
 
 
 def clean_query(q: Any) -> str:
