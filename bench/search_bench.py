@@ -46,7 +46,8 @@ def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str,
     snap = engine.snapshot()
 
     def plain(index: PlainBM25) -> dict[str, Any]:
-        def answer(q: str, m: str | None) -> dict[str, Any]:
+        def answer(c: Any) -> dict[str, Any]:
+            q, m = c.q, c.municipality
             t0 = time.perf_counter()
             hits = index.search(q, 10)
             took = (time.perf_counter() - t0) * 1000
@@ -65,6 +66,53 @@ def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str,
         "auskunft_lexical_only": ours_lex,
         "bm25_full_texts": plain(full),
         "bm25_names": plain(names),
+    }
+
+
+def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
+    """Import the Munich DLDB export (with dense vectors) and evaluate questions about it."""
+    from auskunft.services.dldb_import import import_dldb
+    from auskunft.services.embeddings import ensure_vectors, service_texts
+
+    data = SHARED / "data" / "munich-sadb"
+    with UnitOfWork(engine) as uow:
+        import_dldb(
+            uow,
+            services_file=data / "services_de.json",
+            participant="muenchen",
+            locations_file=data / "locations_de.json",
+        )
+        uow.commit()
+        t0 = time.perf_counter()
+        if os.environ.get("AUSKUNFT_SEARCH_DENSE") != "off":
+            ensure_vectors(uow, service_texts(uow.catalog.services()), commit_each_batch=uow.commit)
+        embed_s = time.perf_counter() - t0
+        uow.commit()
+    search = SearchEngine(engine)
+    os.environ["AUSKUNFT_SEARCH_DENSE"] = "off"
+    lexical = SearchEngine(engine)
+    lexical.snapshot()
+    del os.environ["AUSKUNFT_SEARCH_DENSE"]
+    cases = read_cases(questions)
+
+    def ask(s: SearchEngine) -> Any:
+        return lambda c: answer_question(s, q=c.q, participant="muenchen")
+
+    with UnitOfWork(engine) as uow:
+        rows = list(uow.catalog.services("muenchen"))
+    keys = [r.id for r in rows]
+    plain_index = PlainBM25(keys, [f"{r.name} {r.description}" for r in rows])
+
+    def plain(c: Any) -> dict[str, Any]:
+        hits = plain_index.search(c.q, 10)
+        return {"results": [{"id": k, "score": v, "authority": None} for k, v in hits],
+                "took_ms": 0.0}  # fmt: skip
+
+    return {
+        "embed_s": round(embed_s, 1),
+        "auskunft": evaluate(cases, ask(search)).as_dict(),
+        "auskunft_lexical_only": evaluate(cases, ask(lexical)).as_dict(),
+        "bm25_full_texts": evaluate(cases, plain).as_dict(),
     }
 
 
@@ -175,6 +223,10 @@ def main() -> None:
         if args.final.exists():
             # Questions of citizens rather than agents: many more sentences.
             out["latency_demo_final_set"] = latency(search, args.final, args.rounds)
+        # Last: it adds the Munich services to the catalog.
+        munich = ROOT / "bench" / "data" / "search_muenchen.jsonl"
+        if munich.exists() and (SHARED / "data" / "munich-sadb").exists():
+            out["quality"]["muenchen"] = munich_quality(engine, munich)
         engine.dispose()
     if args.scale:
         child = subprocess.run(
@@ -188,6 +240,8 @@ def main() -> None:
         print(f"{set_name}: {q['auskunft']['n']} questions")
         print(f"  {'engine':<22}{'top-1':>8}{'top-3':>8}{'MRR':>8}{'routing':>9}")
         for name, r in q.items():
+            if not isinstance(r, dict):
+                continue
             routing = "-" if r["routing"] is None else f"{r['routing']:.3f}"
             print(f"  {name:<22}{r['top1']:>8.3f}{r['top3']:>8.3f}{r['mrr']:>8.3f}{routing:>9}")
         base = q["bm25_full_texts"]["top1"] or 1e-9

@@ -255,7 +255,10 @@ def eval_search(file: Path, as_json: bool, misses: bool) -> None:
         cases = read_cases(file)
         engine.snapshot()  # build the index before timing questions
         report = evaluate(
-            cases, lambda q, m: answer_question(engine, q=q, municipality=m, limit=10)
+            cases,
+            lambda c: answer_question(
+                engine, q=c.q, municipality=c.municipality, participant=c.participant
+            ),
         )
     except AuskunftError as exc:
         _fail(exc)

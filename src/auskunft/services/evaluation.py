@@ -10,7 +10,7 @@ from typing import Any
 
 from auskunft.domain.errors import InvalidInput
 
-Answer = Callable[[str, str | None], dict[str, Any]]
+Answer = Callable[["EvalCase"], dict[str, Any]]
 
 
 @dataclass
@@ -21,6 +21,7 @@ class EvalCase:
     expect: list[str]
     municipality: str | None = None
     authority: str | None = None
+    participant: str | None = None
 
 
 @dataclass
@@ -64,6 +65,7 @@ def read_cases(path: Path) -> list[EvalCase]:
                     expect=[str(x) for x in raw["expect"]],
                     municipality=raw.get("municipality"),
                     authority=raw.get("authority"),
+                    participant=raw.get("participant"),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -84,14 +86,14 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def evaluate(cases: Iterable[EvalCase], answer: Answer) -> EvalReport:
-    """Run every case through `answer(q, municipality)` and aggregate."""
+    """Run every case through `answer(case)` and aggregate."""
     report = EvalReport()
     hits1 = hits3 = routed_ok = 0
     rr = 0.0
     took: list[float] = []
     for case in cases:
         report.n += 1
-        result = answer(case.q, case.municipality)
+        result = answer(case)
         took.append(float(result["took_ms"]))
         ids = [r["id"] for r in result["results"]]
         rank = next((i for i, x in enumerate(ids, start=1) if x in case.expect), None)
