@@ -42,6 +42,7 @@ W_PARTICIPLE = 0.95
 # curated "best bet": it lifts the document by this share of the best plain
 # score, times the square of the share of the question's words it covers.
 BEST_BET = 0.6
+NAME_SHARE = 0.35
 # Fusion with the optional dense signal (docs/search.md): weight of the
 # standardised cosine beside the lexical score scaled to 1, the least z of a
 # document that only the dense model finds, and how many content words make a
@@ -95,6 +96,7 @@ class SearchIndex:
         self._term_ids = postings.term_ids
         self._doc, self._impact, self._offsets = postings.doc, postings.impact, postings.offsets
         self._phrase_doc, self._phrase_len = postings.phrase_doc, postings.phrase_len
+        self._phrase_is_name = postings.phrase_is_name
         self._phrase_of_term = postings.phrase_of_term
         self._phrase_offsets = postings.phrase_offsets
 
@@ -125,6 +127,9 @@ class SearchIndex:
         groups = max(sum(1 for g in analysis.groups if any(s for a in g for s in a)), 1)
         coverage = np.zeros(self.size, dtype=np.float32)
         share = np.minimum(self._phrase_len[complete] / groups, 1.0).astype(np.float32)
+        # A question that contains a service's whole name is about it, however much
+        # else the caller says (catalogs without keywords name services tersely).
+        share = np.where(self._phrase_is_name[complete], np.maximum(share, NAME_SHARE), share)
         np.maximum.at(coverage, self._phrase_doc[complete], share)
         return coverage
 

@@ -48,8 +48,9 @@ class IndexDoc:
     key: str
     participant: str
     fields: dict[str, str]
-    # Whole phrases a caller may say for this document (its name, the editors'
-    # keywords): when the question contains all words of one, that is a strong sign.
+    # Whole phrases a caller may say for this document (its name first, then the
+    # editors' keywords): when the question contains all words of one, that is a
+    # strong sign.
     phrases: list[str] = field(default_factory=list)
 
 
@@ -196,9 +197,10 @@ class Postings:
         """Store each document phrase as a set of term ids, with an inverted list."""
         p_doc, p_len, p_terms, p_ptr = array("i"), array("i"), array("i"), [0]
         seen: dict[str, tuple[int, ...]] = {}
+        is_name = array("b")
         for d, doc in enumerate(docs):
             done: set[tuple[int, ...]] = set()
-            for phrase in doc.phrases:
+            for position, phrase in enumerate(doc.phrases):
                 ids = seen.get(phrase)
                 if ids is None:
                     terms = {self.stemmer.de(w) for w in words(phrase) if w not in self.stopwords}
@@ -210,12 +212,14 @@ class Postings:
                 if not ids or ids in done:
                     continue
                 done.add(ids)
+                is_name.append(position == 0)
                 p_doc.append(d)
                 p_len.append(len(ids))
                 p_terms.extend(ids)
                 p_ptr.append(len(p_terms))
         self.phrase_doc = np.frombuffer(p_doc, dtype=np.int32).copy()
         self.phrase_len = np.frombuffer(p_len, dtype=np.int32).copy()
+        self.phrase_is_name = np.frombuffer(is_name, dtype=np.int8).astype(bool)
         term_of_entry = np.frombuffer(p_terms, dtype=np.int32)
         owner = np.repeat(np.arange(len(p_len), dtype=np.int32), np.diff(np.array(p_ptr)))
         order = np.argsort(term_of_entry, kind="stable")
