@@ -31,12 +31,19 @@ from auskunft.services.search import SearchEngine, answer_question, service_docu
 from bench.baseline import PlainBM25  # noqa: E402
 
 
+def ask(search: SearchEngine) -> Any:
+    """An answer function for `evaluate` over one search engine."""
+    return lambda c: answer_question(
+        search, q=c.q, municipality=c.municipality, participant=c.participant
+    )
+
+
 def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str, Any]:
     cases = read_cases(dev)
     engine.snapshot()
     lexical.snapshot()
-    ours = evaluate(cases, lambda q, m: answer_question(engine, q=q, municipality=m)).as_dict()
-    ours_lex = evaluate(cases, lambda q, m: answer_question(lexical, q=q, municipality=m)).as_dict()
+    ours = evaluate(cases, ask(engine)).as_dict()
+    ours_lex = evaluate(cases, ask(lexical)).as_dict()
     with UnitOfWork(engine.engine) as uow:
         topics = {x.id: f"{x.name} {x.name_en}" for x in uow.catalog.topics()}
         docs = service_documents(uow.catalog.services(), topics)
@@ -94,9 +101,6 @@ def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
     lexical.snapshot()
     del os.environ["AUSKUNFT_SEARCH_DENSE"]
     cases = read_cases(questions)
-
-    def ask(s: SearchEngine) -> Any:
-        return lambda c: answer_question(s, q=c.q, participant="muenchen")
 
     with UnitOfWork(engine) as uow:
         rows = list(uow.catalog.services("muenchen"))
