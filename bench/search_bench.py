@@ -104,8 +104,9 @@ def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
 
     with UnitOfWork(engine) as uow:
         rows = list(uow.catalog.services("muenchen"))
-    keys = [r.id for r in rows]
-    plain_index = PlainBM25(keys, [f"{r.name} {r.description}" for r in rows])
+        keys = [r.id for r in rows]
+        texts = [f"{r.name} {r.description}" for r in rows]
+    plain_index = PlainBM25(keys, texts)
 
     def plain(c: Any) -> dict[str, Any]:
         hits = plain_index.search(c.q, 10)
