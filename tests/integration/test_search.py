@@ -114,3 +114,26 @@ def test_sentences_meet_services_by_meaning(
     # The words alone do not get there: it is the dense signal that does.
     monkeypatch.setenv("AUSKUNFT_SEARCH_DENSE", "off")
     assert top(SearchEngine(search.engine), question)["id"] != "rente-beantragen"
+
+
+def test_concurrent_questions_get_the_same_answers_as_one_at_a_time(
+    search: SearchEngine,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "Persnalausweis",
+        "Ich bin vor drei Tagen aus Göttingen nach Kassel gezogen, wo melde ich mich?",
+        "Führerscheinumtausch",
+        "Gewerbe abmleden weil ich aufhöre",
+        "register my new address",
+        "Wir wandern im Mai nach Kanada aus.",
+    ] * 8
+
+    def ask(q: str) -> list[str]:
+        return [r["id"] for r in answer_question(search, q=q, limit=5)["results"]]
+
+    serial = [ask(q) for q in questions]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(ask, questions))
+    assert parallel == serial

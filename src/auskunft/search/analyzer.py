@@ -9,6 +9,7 @@ English; a query word is tried with both, since a caller may write either.
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 import unicodedata
 from bisect import bisect_left
@@ -110,9 +111,14 @@ def load_lexicon() -> dict[str, Any]:
 
 
 class Stemmer:
-    """Cached Snowball stemmers for German and English."""
+    """Cached Snowball stemmers for German and English, safe to share between threads.
+
+    The C stemmers of PyStemmer must not be used by two threads at once; the
+    lock is only taken on a cache miss.
+    """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._de = snowballstemmer.stemmer("german")
         self._en = snowballstemmer.stemmer("english")
         self._cache_de: dict[str, str] = {}
@@ -122,7 +128,11 @@ class Stemmer:
         """Return the German stem of a folded word."""
         stem = self._cache_de.get(word)
         if stem is None:
-            stem = self._de.stemWord(word) if len(word) > 3 and not word.isdigit() else word
+            if len(word) > 3 and not word.isdigit():
+                with self._lock:
+                    stem = self._de.stemWord(word)
+            else:
+                stem = word
             self._cache_de[word] = stem
         return stem
 
@@ -130,7 +140,11 @@ class Stemmer:
         """Return the English stem of a folded word, marked so it never meets a German one."""
         stem = self._cache_en.get(word)
         if stem is None:
-            stem = "~" + (self._en.stemWord(word) if len(word) > 3 else word)
+            if len(word) > 3:
+                with self._lock:
+                    stem = "~" + self._en.stemWord(word)
+            else:
+                stem = "~" + word
             self._cache_en[word] = stem
         return stem
 

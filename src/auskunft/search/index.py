@@ -81,7 +81,6 @@ class SearchIndex:
         self.place_words = {w for name in place_names for w in words(name)} - self.stopwords
         self.stemmer = Stemmer()
         self.phrases = PhraseTable.from_lexicon(lexicon, self.stopwords)
-        self._typo_damping = 1.0
         self.keys = [d.key for d in docs]
         self.size = len(docs)
         participants = sorted({d.participant for d in docs})
@@ -144,7 +143,12 @@ class SearchIndex:
         return self.stemmer.de(word) in self._term_ids or word in self.phrases.by_first
 
     def _word_slot(
-        self, word: str, weight: float, complete_last: bool, correct: bool = True
+        self,
+        word: str,
+        weight: float,
+        complete_last: bool,
+        correct: bool = True,
+        damping: float = 1.0,
     ) -> Slot:
         slot: Slot = []
         for term in (self.stemmer.de(word), self.stemmer.en(word)):
@@ -162,12 +166,12 @@ class SearchIndex:
             for other in self.vocabulary.completions(word):
                 slot.append((self.stemmer.de(other), weight * W_PREFIX))
         for other, distance in self.vocabulary.similar(word):
-            w = W_TYPO_1 if distance == 1 else W_TYPO_2 * self._typo_damping
+            w = W_TYPO_1 if distance == 1 else W_TYPO_2 * damping
             slot.append((self.stemmer.de(other), weight * w))
         return slot
 
-    def _word_group(self, word: str, complete_last: bool) -> Group:
-        group: Group = [[self._word_slot(word, 1.0, complete_last)]]
+    def _word_group(self, word: str, complete_last: bool, damping: float = 1.0) -> Group:
+        group: Group = [[self._word_slot(word, 1.0, complete_last, damping=damping)]]
         parts = self.vocabulary.split(word)
         if parts:
             group.append([self._part_slot(p) for p in parts if p not in self.stopwords])
@@ -192,8 +196,9 @@ class SearchIndex:
         tokens = [w for w in clause_words(query, self._joins) if w not in self.stopwords]
         complete = bool(query) and not query[-1].isspace()
         # In a long sentence an unknown word is more often a name than a typo:
-        # a correction two edits away counts less there.
-        self._typo_damping = 0.5 if len(tokens) >= 5 else 1.0
+        # a correction two edits away counts less there. (A local, not state of
+        # the index: one index answers many threads at once.)
+        damping = 0.5 if len(tokens) >= 5 else 1.0
         analysis = Analysis()
         i = 0
         while i < len(tokens):
@@ -201,7 +206,7 @@ class SearchIndex:
             phrase = self.phrases.match(tokens, i)
             if phrase is not None:
                 span = list(phrase.words)
-                own: Alternative = [self._word_slot(w, 1.0, False) for w in span]
+                own: Alternative = [self._word_slot(w, 1.0, False, damping=damping) for w in span]
                 group: Group = [own] if span else []
                 for expansion in phrase.expansions:
                     kept = [w for w in expansion if w not in self.stopwords]
@@ -212,7 +217,7 @@ class SearchIndex:
                             [self._word_slot(w, phrase.weight, False, False) for w in kept]
                         )
                 if len(phrase.words) == 1 and span:
-                    group.extend(self._word_group(span[0], last)[1:])
+                    group.extend(self._word_group(span[0], last, damping)[1:])
                 analysis.groups.append(group)
                 i += len(phrase.words)
                 continue
@@ -221,7 +226,7 @@ class SearchIndex:
             if word in self.place_words:
                 continue
             self._note_parts(analysis, [word])
-            analysis.groups.append(self._word_group(word, last))
+            analysis.groups.append(self._word_group(word, last, damping))
         return analysis
 
     def _slot_scores(self, slot: Slot) -> FloatArray | None:
