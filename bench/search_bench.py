@@ -79,7 +79,7 @@ def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str,
 def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
     """Import the Munich DLDB export (with dense vectors) and evaluate questions about it."""
     from auskunft.services.dldb_import import import_dldb
-    from auskunft.services.embeddings import ensure_vectors, service_texts
+    from auskunft.services.embeddings import embed_missing
 
     data = SHARED / "data" / "munich-sadb"
     with UnitOfWork(engine) as uow:
@@ -92,9 +92,8 @@ def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
         uow.commit()
         t0 = time.perf_counter()
         if os.environ.get("AUSKUNFT_SEARCH_DENSE") != "off":
-            ensure_vectors(uow, service_texts(uow.catalog.services()), commit_each_batch=uow.commit)
+            embed_missing(uow)
         embed_s = time.perf_counter() - t0
-        uow.commit()
     search = SearchEngine(engine)
     os.environ["AUSKUNFT_SEARCH_DENSE"] = "off"
     lexical = SearchEngine(engine)

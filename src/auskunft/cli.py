@@ -196,7 +196,7 @@ def import_(
                         uow, services_file=file, participant=participant,
                         locations_file=locations, area=area, progress=step,
                     )  # fmt: skip
-                    counts = {k: v for k, v in vars(result).items() if k != "warnings"}
+                    counts = vars(result)
             uow.commit()
     except AuskunftError as exc:
         _fail(exc)
@@ -208,15 +208,12 @@ def _embed_missing(engine: Any) -> None:
     """Compute dense vectors right after an import, so the first question need not wait."""
     from auskunft.db.uow import UnitOfWork
     from auskunft.search import dense
-    from auskunft.services.embeddings import ensure_vectors, service_texts
+    from auskunft.services.embeddings import embed_missing
 
     if not dense.enabled():
         return
     with UnitOfWork(engine) as uow, _progress("Vektoren") as step:
-        ensure_vectors(
-            uow, service_texts(uow.catalog.services()), progress=step, commit_each_batch=uow.commit
-        )
-        uow.commit()
+        embed_missing(uow, progress=step)
 
 
 @main.command()

@@ -11,11 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
 from auskunft.search.analyzer import Stemmer, Vocabulary, words
-
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

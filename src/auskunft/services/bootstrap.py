@@ -6,7 +6,8 @@ from sqlalchemy import Engine
 
 from auskunft.db.engine import get_engine, needs_schema, upgrade
 from auskunft.db.uow import UnitOfWork
-from auskunft.services.demo_catalog import Progress, import_demo_catalog
+from auskunft.services import Progress
+from auskunft.services.demo_catalog import import_demo_catalog
 
 
 def is_current(engine: Engine) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -13,9 +12,8 @@ from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.catalog import ServiceDraft
 from auskunft.domain.errors import ImportFailed
+from auskunft.services import Progress
 from auskunft.services.catalog_store import save_authority, save_service
-
-Progress = Callable[[int, int], None]
 
 
 def _catalog_dir() -> Traversable:

@@ -7,8 +7,7 @@ written in one transaction: a malformed file imports nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,9 @@ from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.catalog import ServiceDraft
 from auskunft.domain.errors import ImportFailed
+from auskunft.services import Progress
 from auskunft.services.catalog_store import save_authority, save_service
 from auskunft.services.html_text import first_sentences, html_to_text
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -33,7 +31,6 @@ class ImportCounts:
     locations: int = 0
     authorities: int = 0
     not_bookable_online: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 def _fail(path: Path, where: str, problem: str) -> ImportFailed:
@@ -129,7 +126,6 @@ class _Parsed:
     service_locations: dict[str, list[tuple[str, bool]]]
     authorities: dict[str, str]
     service_authority: dict[str, str]
-    locations: list[dict[str, Any]]
     not_public: int
 
 
@@ -207,7 +203,7 @@ def _parse_services(path: Path, participant: str) -> _Parsed:
                 source="dldb",
             )
         )
-    return _Parsed(drafts, links, authorities, service_authority, [], not_public)
+    return _Parsed(drafts, links, authorities, service_authority, not_public)
 
 
 def _parse_locations(path: Path) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.search import dense
+from auskunft.services import Progress
 
-Progress = Callable[[int, int], None]
 SHIPPED = "embeddings-demo.npz"
 BATCH = 16
 
@@ -91,6 +91,13 @@ def ensure_vectors(
         if progress:
             progress(min(start + BATCH, len(missing)), len(missing))
     return {sid: dense.from_bytes(known[hashes[sid]]) for sid, _ in texts}
+
+
+def embed_missing(uow: UnitOfWork, progress: Progress | None = None) -> None:
+    """Compute and store the vectors of every service that lacks one, batch by batch."""
+    texts = service_texts(uow.catalog.services())
+    ensure_vectors(uow, texts, progress=progress, commit_each_batch=uow.commit)
+    uow.commit()
 
 
 def export_demo_vectors(uow: UnitOfWork, path: str) -> int:

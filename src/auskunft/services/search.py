@@ -15,12 +15,11 @@ from sqlalchemy import Engine
 
 from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
-from auskunft.domain.catalog import Authority
 from auskunft.domain.errors import InvalidInput
 from auskunft.domain.jurisdiction import Jurisdiction
 from auskunft.search import dense
 from auskunft.search.index import IndexDoc, SearchIndex
-from auskunft.services.embeddings import ensure_vectors, service_texts
+from auskunft.services.embeddings import embed_missing, ensure_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
@@ -51,7 +50,6 @@ class Snapshot:
     services: dict[str, ServiceMeta]
     jurisdiction: Jurisdiction
     participants: set[str]
-    authorities: dict[str, Authority]
     # Dense vectors of the services in index order, when the model is available.
     vectors: npt.NDArray[np.float32] | None = None
 
@@ -126,9 +124,7 @@ class SearchEngine:
         def fill() -> None:
             try:
                 with UnitOfWork(self.engine) as uow:
-                    texts = service_texts(uow.catalog.services())
-                    ensure_vectors(uow, texts, commit_each_batch=uow.commit)
-                    uow.commit()
+                    embed_missing(uow)
             finally:
                 with self._fill_lock:
                     self._filling = False
@@ -170,7 +166,6 @@ class SearchEngine:
             services={s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id) for s in rows},
             jurisdiction=Jurisdiction.build(areas, authorities),
             participants=uow.catalog.participant_ids(),
-            authorities={a.id: a for a in authorities},
         )
 
 
