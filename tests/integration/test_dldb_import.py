@@ -98,3 +98,11 @@ def test_invalid_json_names_line_and_column(fresh_url: str, tmp_path: Path) -> N
     with pytest.raises(ImportFailed, match="Zeile 3, Spalte 4"):
         run_import(fresh_url, path)
     assert munich_count(fresh_url) == 0
+
+
+def test_offices_without_services_are_imported_under_one_authority(
+    fresh_url: str, tmp_path: Path
+) -> None:
+    locations = shared_path("data", "munich-sadb", "locations_de.json")
+    counts = run_import(fresh_url, _broken(tmp_path, {"data": []}), locations)
+    assert (counts.created, counts.locations, counts.authorities) == (0, 109, 1)  # type: ignore[attr-defined]

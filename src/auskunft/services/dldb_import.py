@@ -277,7 +277,10 @@ def import_dldb(
     if uow.catalog.participant(participant) is None:
         uow.catalog.add(t.Participant(id=participant, name=org or participant, kind="kommune"))
         uow.catalog.flush()
-    for auth_id in sorted(set(parsed.service_authority.values())):
+    # Every office gets an authority, also one whose services all lack an
+    # authority id or, in a file of locations only, that has no services.
+    auth_ids = sorted(set(parsed.service_authority.values()) or {"0"})
+    for auth_id in auth_ids:
         name = parsed.authorities.get(auth_id) or org or participant
         save_authority(
             uow,
@@ -297,9 +300,7 @@ def import_dldb(
         for loc_id, _ in places:
             location_authority.setdefault(loc_id, parsed.service_authority[service_id])
     for loc in locations:
-        auth = location_authority.get(loc["source_id"], "0")
-        if f"{participant}:{auth}" not in {d.kind for d in parsed.drafts}:
-            auth = sorted(set(parsed.service_authority.values()) or {"0"})[0]
+        auth = location_authority.get(loc["source_id"], auth_ids[0])
         uow.catalog.merge(
             t.Location(
                 id=f"{participant}-ort-{loc['source_id']}",
