@@ -102,7 +102,7 @@ class SearchEngine:
     ) -> npt.NDArray[np.float32] | None:
         """Dense vectors in index order; None while more than a few still need computing.
 
-        Computing a vector takes about 0.1 s, so a fresh import of hundreds of
+        Computing a vector takes about 0.15 s, so a fresh import of hundreds of
         services is embedded in a background thread instead of holding up the
         first question; the lexical search answers meanwhile.
         """
