@@ -21,7 +21,6 @@ def _row_values(row: t.Service) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(row, name, None) for name in ServiceDraft.TRACKED}
     values["topic"] = row.topic_id or ""
     values["participant"] = row.participant_id
-    values["online_service"] = row.online_service
     return values
 
 

@@ -128,6 +128,8 @@ class SearchEngine:
             finally:
                 with self._fill_lock:
                     self._filling = False
+                # The revision did not move, so only dropping the snapshot makes
+                # the next question pick up the new vectors.
                 self._snapshot = None
                 self.invalidate()
 
