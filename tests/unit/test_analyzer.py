@@ -67,7 +67,7 @@ def test_split_off_verb_particles_are_joined_back() -> None:
 def test_regular_participles_lead_back_to_infinitives() -> None:
     from auskunft.search.analyzer import participle_infinitives
 
-    assert participle_infinitives("abgemeldet") == ["abmelden"]
+    assert participle_infinitives("abgemeldet") == ["abmelden", "melden"]
     assert participle_infinitives("gemeldet") == ["melden"]
     assert "abgeben" in participle_infinitives("abgegeben")
     assert participle_infinitives("abzumelden") == ["abmelden"]

@@ -91,11 +91,18 @@ def participle_infinitives(word: str) -> list[str]:
             continue
         core = rest[2:]
         if core.endswith("et"):
-            found.append(particle + core[:-2] + "en")
+            infinitive = core[:-2] + "en"
         elif core.endswith("t"):
-            found.append(particle + core[:-1] + "en")
+            infinitive = core[:-1] + "en"
         elif core.endswith("en"):
-            found.append(particle + core)
+            infinitive = core
+        else:
+            continue
+        found.append(particle + infinitive)
+        if particle:
+            # The bare verb last: "abgekauft" is still about kaufen when the
+            # catalog never says abkaufen.
+            found.append(infinitive)
     return found
 
 

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from auskunft.search.analyzer import (
     PhraseTable,
     Stemmer,
+    Vocabulary,
     clause_words,
     fold,
     load_lexicon,
@@ -81,6 +82,8 @@ class SearchIndex:
         self.place_words = {w for name in place_names for w in words(name)} - self.stopwords
         self.stemmer = Stemmer()
         self.phrases = PhraseTable.from_lexicon(lexicon, self.stopwords)
+        # The word data's own words, for typos in them ("Zweitwonsitz", "Perrso").
+        self._phrase_words = Vocabulary(self.phrases.by_first, self.stemmer)
         self.keys = [d.key for d in docs]
         self.size = len(docs)
         participants = sorted({d.participant for d in docs})
@@ -159,9 +162,8 @@ class SearchIndex:
         for infinitive in participle_infinitives(word):
             term = self.stemmer.de(infinitive)
             if term in self._term_ids:
-                slot.append((term, weight * W_PARTICIPLE))
-        if slot:
-            return slot
+                # The most specific known reading: "abgemeldet" is abmelden, not melden.
+                return [(term, weight * W_PARTICIPLE)]
         if complete_last:
             for other in self.vocabulary.completions(word):
                 slot.append((self.stemmer.de(other), weight * W_PREFIX))
@@ -203,20 +205,24 @@ class SearchIndex:
         i = 0
         while i < len(tokens):
             last = complete and i == len(tokens) - 1
+            scale = 1.0
             phrase = self.phrases.match(tokens, i)
+            if phrase is None and (corrected := self._phrase_typo(tokens, i)) is not None:
+                # A misspelt word of the word data: read it as spelt right, for less.
+                tokens[i], scale = corrected, W_TYPO_1
+                phrase = self.phrases.match(tokens, i)
             if phrase is not None:
                 span = list(phrase.words)
-                own: Alternative = [self._word_slot(w, 1.0, False, damping=damping) for w in span]
+                own: Alternative = [self._word_slot(w, scale, False, damping=damping) for w in span]
                 group: Group = [own] if span else []
                 for expansion in phrase.expansions:
                     kept = [w for w in expansion if w not in self.stopwords]
                     self._note_parts(analysis, kept)
                     if kept:
                         # Our own expansion words are spelled right: never "correct" them.
-                        group.append(
-                            [self._word_slot(w, phrase.weight, False, False) for w in kept]
-                        )
-                if len(phrase.words) == 1 and span:
+                        weight = phrase.weight * scale
+                        group.append([self._word_slot(w, weight, False, False) for w in kept])
+                if len(phrase.words) == 1 and span and scale == 1.0:
                     group.extend(self._word_group(span[0], last, damping)[1:])
                 analysis.groups.append(group)
                 i += len(phrase.words)
@@ -228,6 +234,17 @@ class SearchIndex:
             self._note_parts(analysis, [word])
             analysis.groups.append(self._word_group(word, last, damping))
         return analysis
+
+    def _phrase_typo(self, tokens: list[str], i: int) -> str | None:
+        """The word-data word that tokens[i] is one slip away from, when the catalog
+        does not know tokens[i] and the corrected word starts a phrase there."""
+        word = tokens[i]
+        if word in self.place_words or self.stemmer.de(word) in self._term_ids:
+            return None
+        for other, distance in self._phrase_words.similar(word):
+            if distance == 1 and self.phrases.match([*tokens[:i], other, *tokens[i + 1 :]], i):
+                return other
+        return None
 
     def _slot_scores(self, slot: Slot) -> FloatArray | None:
         best: FloatArray | None = None
@@ -272,8 +289,8 @@ class SearchIndex:
     ) -> list[tuple[str, float]]:
         """Return up to `limit` (key, score) pairs, best first; empty when nothing matches.
 
-        `similarity`, when given, holds a dense cosine per document (index order);
-        it is fused with the lexical score as a standardised bonus.
+        `similarity`, when given, holds a dense similarity per document (index
+        order, any scale); it is fused with the lexical score as a standardised bonus.
         """
         if self.size == 0 or limit <= 0:
             return []
