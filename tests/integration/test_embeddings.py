@@ -27,7 +27,7 @@ def test_a_changed_text_gets_a_new_vector_and_it_is_kept(fresh_url: str) -> None
         assert len(missing_vectors(uow, changed)) == 2
         vectors = ensure_vectors(uow, changed)
         uow.commit()
-    assert vectors[changed[0][0]].shape == (dense.DIM,)
+    assert vectors is not None and vectors[0].shape == (dense.DIM,)
     with UnitOfWork(engine) as uow:
         assert missing_vectors(uow, changed) == []
         stored = uow.session.scalar(select(func.count()).select_from(t.Embedding))

@@ -130,6 +130,7 @@ class Service(Base):
     legal_basis: Mapped[list[Any]] = mapped_column(default=list)
     online_service: Mapped[str | None] = mapped_column(String(1000))
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    questions: Mapped[list[Any]] = mapped_column(default=list)
     leika: Mapped[str | None] = mapped_column(String(300))  # may list several keys
     forms: Mapped[list[Any]] = mapped_column(default=list)
     links: Mapped[list[Any]] = mapped_column(default=list)

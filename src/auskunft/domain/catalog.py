@@ -113,6 +113,9 @@ class ServiceDraft:
     legal_basis: list[str] = field(default_factory=list)
     online_service: str | None = None
     keywords: list[str] = field(default_factory=list)
+    # How callers typically bring the concern up, in their own words; the
+    # search reads them (docs/search.md), agents see them as examples.
+    questions: list[str] = field(default_factory=list)
     leika: str | None = None
     name_en: str = ""
     summary_en: str = ""
@@ -127,8 +130,8 @@ class ServiceDraft:
     TRACKED = (
         "name", "topic", "kind", "participant", "appointment", "summary", "description",
         "prerequisites", "documents", "fees", "processing_time", "deadlines", "legal_basis",
-        "online_service", "keywords", "leika", "name_en", "summary_en", "last_reviewed",
-        "demo", "forms", "links", "duration_minutes",
+        "online_service", "keywords", "questions", "leika", "name_en", "summary_en",
+        "last_reviewed", "demo", "forms", "links", "duration_minutes",
     )  # fmt: skip
 
 

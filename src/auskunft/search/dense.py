@@ -55,16 +55,35 @@ def passage_text(name: str, name_en: str, summary: str, keywords: list[str]) -> 
     return f"{title}. {summary} {'; '.join(keywords)}"[:1500]
 
 
+# Typical questions are embedded as queries: the model then compares a caller's
+# question with questions, which it does better than with descriptions.
+QUESTION_MARK = "query: "
+
+
+def question_text(question: str) -> str:
+    """The text a service's typical question is embedded from."""
+    return QUESTION_MARK + question.strip()[:500]
+
+
 def text_hash(text: str) -> str:
     """Key of an embedding: the model and the exact text."""
     return hashlib.sha256(f"{MODEL_NAME}\n{text}".encode()).hexdigest()
 
 
 def embed_passages(texts: list[str]) -> npt.NDArray[np.float32]:
-    """Embed service texts (rows are L2-normalised)."""
+    """Embed service texts, passages and typical questions (rows are L2-normalised)."""
     m = model()
     assert m is not None
-    return np.asarray(m.passage(texts), dtype=np.float32).reshape(len(texts), DIM)
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    asked = [i for i, x in enumerate(texts) if x.startswith(QUESTION_MARK)]
+    told = [i for i, x in enumerate(texts) if not x.startswith(QUESTION_MARK)]
+    if asked:
+        batch = [texts[i][len(QUESTION_MARK) :] for i in asked]
+        out[asked] = np.asarray(m.query(batch), dtype=np.float32).reshape(len(asked), DIM)
+    if told:
+        batch = [texts[i] for i in told]
+        out[told] = np.asarray(m.passage(batch), dtype=np.float32).reshape(len(told), DIM)
+    return out
 
 
 def embed_query(text: str) -> npt.NDArray[np.float32]:

@@ -97,6 +97,7 @@ def get_service(
         "legal_basis": row.legal_basis,
         "online_service": row.online_service,
         "keywords": row.keywords,
+        "questions": row.questions,
         "leika": row.leika,
         "forms": row.forms,
         "links": row.links,

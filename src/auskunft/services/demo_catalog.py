@@ -73,6 +73,7 @@ def _draft(entry: dict[str, Any], participant: str) -> ServiceDraft:
         legal_basis=list(entry.get("legal_basis", [])),
         online_service=entry.get("online_service") or None,
         keywords=list(entry.get("keywords", [])),
+        questions=list(entry.get("questions", [])),
         leika=entry.get("leika") or None,
         name_en=entry.get("name_en", "").strip(),
         summary_en=entry.get("summary_en", "").strip(),

@@ -31,10 +31,13 @@ def _shipped() -> dict[str, bytes]:
 
 
 def service_texts(rows: Iterable[t.Service]) -> list[tuple[str, str]]:
-    """(service id, text to embed) for each service row."""
-    return [
-        (s.id, dense.passage_text(s.name, s.name_en, s.summary, list(s.keywords))) for s in rows
-    ]
+    """(service id, text to embed) pairs: each service's passage first, then each of
+    its typical questions (a question meets a question better than a description)."""
+    out: list[tuple[str, str]] = []
+    for s in rows:
+        out.append((s.id, dense.passage_text(s.name, s.name_en, s.summary, list(s.keywords))))
+        out.extend((s.id, dense.question_text(q)) for q in s.questions if q.strip())
+    return out
 
 
 def _stored(uow: UnitOfWork, wanted: set[str]) -> dict[str, bytes]:
@@ -47,10 +50,10 @@ def _stored(uow: UnitOfWork, wanted: set[str]) -> dict[str, bytes]:
 
 
 def missing_vectors(uow: UnitOfWork, texts: list[tuple[str, str]]) -> list[str]:
-    """Service ids whose vector is neither stored nor shipped."""
-    hashes = {sid: dense.text_hash(text) for sid, text in texts}
-    known = _stored(uow, set(hashes.values())).keys() | _shipped().keys()
-    return [sid for sid, h in hashes.items() if h not in known]
+    """Service ids with a text whose vector is neither stored nor shipped (each id once)."""
+    hashes = [(sid, dense.text_hash(text)) for sid, text in texts]
+    known = _stored(uow, {h for _, h in hashes}).keys() | _shipped().keys()
+    return list(dict.fromkeys(sid for sid, h in hashes if h not in known))
 
 
 def ensure_vectors(
@@ -59,38 +62,37 @@ def ensure_vectors(
     progress: Progress | None = None,
     commit_each_batch: Callable[[], None] | None = None,
     max_compute: int | None = None,
-) -> dict[str, npt.NDArray[np.float32]] | None:
-    """Return a vector per service id, computing and caching the ones not known yet.
+) -> list[npt.NDArray[np.float32]] | None:
+    """Return a vector per text (in order), computing and caching the ones not known yet.
 
     With `max_compute`, return None instead when more than that many would
     have to be computed (the caller then fills them in elsewhere).
     """
-    hashes = {sid: dense.text_hash(text) for sid, text in texts}
-    wanted = set(hashes.values())
+    hashes = [dense.text_hash(text) for _, text in texts]
+    wanted = set(hashes)
     known = _stored(uow, wanted)
     shipped = _shipped()
     for h in wanted - known.keys():
         if h in shipped:
             known[h] = shipped[h]
             uow.catalog.add(t.Embedding(text_hash=h, model=dense.MODEL_NAME, vector=shipped[h]))
-    missing = [(sid, text) for sid, text in texts if hashes[sid] not in known]
+    # Each missing text once, even when two services share it.
+    pending = {h: text for h, (_, text) in zip(hashes, texts, strict=True) if h not in known}
+    missing = list(pending.items())
     if max_compute is not None and len(missing) > max_compute:
         return None
     for start in range(0, len(missing), BATCH):
         chunk = missing[start : start + BATCH]
         vectors = dense.embed_passages([text for _, text in chunk])
-        for (sid, _), vector in zip(chunk, vectors, strict=True):
+        for (h, _), vector in zip(chunk, vectors, strict=True):
             blob = dense.to_bytes(vector)
-            if hashes[sid] not in known:
-                known[hashes[sid]] = blob
-                uow.catalog.add(
-                    t.Embedding(text_hash=hashes[sid], model=dense.MODEL_NAME, vector=blob)
-                )
+            known[h] = blob
+            uow.catalog.add(t.Embedding(text_hash=h, model=dense.MODEL_NAME, vector=blob))
         if commit_each_batch:
             commit_each_batch()
         if progress:
             progress(min(start + BATCH, len(missing)), len(missing))
-    return {sid: dense.from_bytes(known[hashes[sid]]) for sid, _ in texts}
+    return [dense.from_bytes(known[h]) for h in hashes]
 
 
 def embed_missing(uow: UnitOfWork, progress: Progress | None = None) -> None:
@@ -106,6 +108,6 @@ def export_demo_vectors(uow: UnitOfWork, path: str) -> int:
     vectors = ensure_vectors(uow, texts)
     assert vectors is not None
     hashes = np.array([dense.text_hash(text) for _, text in texts])
-    matrix = np.stack([vectors[sid] for sid, _ in texts]).astype(np.float16)
+    matrix = np.stack(vectors).astype(np.float16)
     np.savez_compressed(path, hashes=hashes, vectors=matrix)
     return len(texts)

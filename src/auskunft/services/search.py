@@ -29,6 +29,8 @@ REVISION_CHECK_SECONDS = 2.0
 # More missing dense vectors than this are computed in the background.
 MAX_BLOCKING_VECTORS = 16
 MUNICIPAL_TYPES = ("gemeinde", "kreisfreie-stadt")
+# Weight of the closest typical question beside the passage in the dense signal.
+QUESTION_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,15 @@ class ServiceMeta:
     participant: str
 
 
+@dataclass(frozen=True)
+class Vectors:
+    """Embedded texts of the catalog: rows, their service's index position, their kind."""
+
+    matrix: npt.NDArray[np.float32]
+    owner: npt.NDArray[np.int64]
+    is_question: npt.NDArray[np.bool_]
+
+
 @dataclass
 class Snapshot:
     """An index and the jurisdiction data of one catalog revision."""
@@ -50,8 +61,40 @@ class Snapshot:
     services: dict[str, ServiceMeta]
     jurisdiction: Jurisdiction
     participants: set[str]
-    # Dense vectors of the services in index order, when the model is available.
+    # Dense vectors when the model is available: one row per embedded text (a
+    # service's passage, then its typical questions); `vector_owner` holds the
+    # index position of the service each row belongs to, `is_question` its kind.
     vectors: npt.NDArray[np.float32] | None = None
+    vector_owner: npt.NDArray[np.int64] | None = None
+    is_question: npt.NDArray[np.bool_] | None = None
+
+    def similarity(self, query_vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
+        """Per service (index order), how close the question is in meaning, as a z-score.
+
+        Passages and typical questions are scored apart and standardised apart
+        (a question resembles a question more than a description), and a service
+        counts with its better side blended with its passage.
+        """
+        if self.vectors is None or self.vector_owner is None or self.is_question is None:
+            return None
+        cos = self.vectors @ query_vector
+        size = self.index.size
+        passage = np.zeros(size, dtype=np.float32)
+        passage[self.vector_owner[~self.is_question]] = cos[~self.is_question]
+        z = _standardised(passage)
+        if self.is_question.any():
+            best = np.full(size, -np.inf, dtype=np.float32)
+            np.maximum.at(best, self.vector_owner[self.is_question], cos[self.is_question])
+            asked = np.isfinite(best)
+            zq = np.zeros(size, dtype=np.float32)
+            zq[asked] = _standardised(best[asked])
+            z = np.where(asked, (1 - QUESTION_SHARE) * z + QUESTION_SHARE * zq, z)
+        return z.astype(np.float32)
+
+
+def _standardised(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    z: npt.NDArray[np.float32] = ((x - x.mean()) / (float(x.std()) + 1e-9)).astype(np.float32)
+    return z
 
 
 def service_documents(rows: Iterable[t.Service], topics: dict[str, str]) -> list[IndexDoc]:
@@ -74,6 +117,7 @@ def service_documents(rows: Iterable[t.Service], topics: dict[str, str]) -> list
                 fields={
                     "name": s.name,
                     "keywords": " ; ".join(s.keywords),
+                    "questions": " ; ".join(s.questions),
                     "summary": s.summary,
                     "body": body,
                     "topic": topics.get(s.topic_id or "", ""),
@@ -97,10 +141,8 @@ class SearchEngine:
         self._fill_lock = threading.Lock()
         self._filling = False
 
-    def _vectors(
-        self, uow: UnitOfWork, rows: list[t.Service], keys: list[str]
-    ) -> npt.NDArray[np.float32] | None:
-        """Dense vectors in index order; None while more than a few still need computing.
+    def _vectors(self, uow: UnitOfWork, rows: list[t.Service], keys: list[str]) -> Vectors | None:
+        """Dense vectors with their owners; None while more than a few still need computing.
 
         Computing a vector takes about 0.15 s, so a fresh import of hundreds of
         services is embedded in a background thread instead of holding up the
@@ -108,12 +150,18 @@ class SearchEngine:
         """
         if not keys:
             return None
-        by_id = ensure_vectors(uow, service_texts(rows), max_compute=MAX_BLOCKING_VECTORS)
-        if by_id is None:
+        texts = service_texts(rows)
+        vectors = ensure_vectors(uow, texts, max_compute=MAX_BLOCKING_VECTORS)
+        if vectors is None:
             self._fill_in_background()
             return None
         uow.commit()
-        return np.stack([by_id[k] for k in keys])
+        position = {k: i for i, k in enumerate(keys)}
+        return Vectors(
+            np.stack(vectors),
+            np.array([position[sid] for sid, _ in texts], dtype=np.int64),
+            np.array([text.startswith(dense.QUESTION_MARK) for _, text in texts], dtype=np.bool_),
+        )
 
     def _fill_in_background(self) -> None:
         with self._fill_lock:
@@ -161,10 +209,13 @@ class SearchEngine:
         areas = uow.catalog.areas()
         places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
         index = SearchIndex(service_documents(rows, topics), place_names=places)
+        vectors = self._vectors(uow, rows, index.keys) if dense.enabled() else None
         return Snapshot(
             revision=revision,
             index=index,
-            vectors=self._vectors(uow, rows, index.keys) if dense.enabled() else None,
+            vectors=vectors.matrix if vectors else None,
+            vector_owner=vectors.owner if vectors else None,
+            is_question=vectors.is_question if vectors else None,
             services={s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id) for s in rows},
             jurisdiction=Jurisdiction.build(areas, authorities),
             participants=uow.catalog.participant_ids(),
@@ -222,7 +273,7 @@ def answer_question(
         )
     similarity = None
     if snap.vectors is not None and snap.index.is_sentence(query):
-        similarity = snap.vectors @ dense.embed_query(query)
+        similarity = snap.similarity(dense.embed_query(query))
     results = []
     hits = snap.index.search(query, limit=limit, participant=participant, similarity=similarity)
     for key, score in hits:
