@@ -51,7 +51,55 @@ def _search_engine() -> Any:
     return SearchEngine(engine)
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group, with a last word for failures that no command expected."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except AuskunftError as exc:
+            _fail(exc)
+        except Exception as exc:
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                url = _without_password(get_settings().resolved_database_url())
+                click.echo(f"Fehler: Die Datenbank ist nicht erreichbar ({url}).", err=True)
+            else:
+                log = _log_traceback()
+                click.echo(
+                    f"Fehler: unerwarteter Fehler ({type(exc).__name__}). Einzelheiten stehen "
+                    f"in {log}; bitte melden Sie ihn mit dem Befehl, der ihn auslöste.",
+                    err=True,
+                )
+            sys.exit(1)
+
+
+def _log_traceback() -> Path:
+    """Append the current exception to the error log in the data directory."""
+    import traceback
+    from datetime import UTC, datetime
+
+    path = get_settings().data_dir / "errors.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {datetime.now(UTC).isoformat()} {' '.join(sys.argv)}\n")
+        traceback.print_exc(file=handle)
+    return path
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a URL we cannot parse is not shown
+        return "?"
+
+
+@click.group(cls=_Main)
 @click.version_option(package_name="auskunft")
 def main() -> None:
     """auskunft – Wissensdatenbank und Suche für das Servicecenter (115)."""

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,30 @@ def test_missing_files_are_reported(catalog_url: str, args: list[str]) -> None:
     out = cli(catalog_url, *args)
     assert out.returncode != 0
     assert "Traceback" not in out.stderr
+
+
+def test_an_unreachable_database_is_named_without_a_traceback() -> None:
+    out = cli("postgresql://postgres:geheim@127.0.0.1:9/nirgends", "search", "Perso")
+    assert out.returncode == 1
+    assert "Die Datenbank ist nicht erreichbar" in out.stderr
+    assert "geheim" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_unexpected_failure_is_logged_not_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from auskunft import cli as module
+    from auskunft.config import Settings
+
+    def broken() -> None:
+        raise RuntimeError("kaputt im Test")
+
+    monkeypatch.setattr(module, "_search_engine", broken)
+    monkeypatch.setattr(module, "get_settings", lambda: Settings(data_dir=tmp_path))
+    result = CliRunner().invoke(module.main, ["search", "Perso"])
+    assert result.exit_code == 1
+    assert "unerwarteter Fehler (RuntimeError)" in result.output
+    assert "Traceback" not in result.output
+    assert "kaputt im Test" in (tmp_path / "errors.log").read_text(encoding="utf-8")
