@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument(
         "--final", type=Path, default=ROOT / "bench" / "data" / "search_final.jsonl"
     )
-    for extra in ("final2", "final3"):
+    for extra in ("final2", "final3", "final4", "final5"):
         parser.add_argument(
             f"--{extra}", type=Path, default=ROOT / "bench" / "data" / f"search_{extra}.jsonl"
         )
@@ -218,7 +218,7 @@ def main() -> None:
         lexical.snapshot()
         del os.environ["AUSKUNFT_SEARCH_DENSE"]
         out["quality"] = {"dev": quality(search, lexical, args.dev)}
-        for name in ("holdout", "final", "final2", "final3"):
+        for name in ("holdout", "final", "final2", "final3", "final4", "final5"):
             path = getattr(args, name)
             if path.exists():
                 out["quality"][name] = quality(search, lexical, path)

@@ -23,7 +23,8 @@ def test_a_changed_text_gets_a_new_vector_and_it_is_kept(fresh_url: str) -> None
     engine = get_engine(fresh_url)
     with UnitOfWork(engine) as uow:
         texts = service_texts(uow.catalog.services())
-        changed = [(sid, text + " Neu: auch online möglich.") for sid, text in texts[:2]]
+        passages = [(sid, text) for sid, text in texts if not text.startswith(dense.QUESTION_MARK)]
+        changed = [(sid, text + " Neu: auch online möglich.") for sid, text in passages[:2]]
         assert len(missing_vectors(uow, changed)) == 2
         vectors = ensure_vectors(uow, changed)
         uow.commit()

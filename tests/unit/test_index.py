@@ -54,3 +54,31 @@ def test_a_participant_filter_keeps_only_its_services() -> None:
 
 def test_an_empty_index_answers_nothing() -> None:
     assert SearchIndex([]).search("Ausweis") == []
+
+
+def test_a_particle_participle_falls_back_to_its_bare_verb() -> None:
+    index = SearchIndex(
+        [doc("um", "Fahrzeug umschreiben", "Auto kaufen"), doc("ab", "Fahrzeug abmelden")]
+    )
+    # "abgekauft": the catalog knows neither abkaufen nor the participle, only kaufen.
+    assert index.search("Auto abgekauft", limit=1)[0][0] == "um"
+
+
+def test_a_misspelt_word_of_the_word_data_keeps_its_synonyms() -> None:
+    index = SearchIndex(
+        [doc("nw", "Nebenwohnung anmelden"), doc("hw", "Hauptwohnung anmelden", "Umzug")]
+    )
+    # "Zweitwohnsitz" means Nebenwohnung (synonyms.toml); one letter is missing here.
+    assert index.search("Zweitwonsitz anmelden", limit=1)[0][0] == "nw"
+
+
+def test_a_clipped_word_stands_for_the_words_it_begins() -> None:
+    # A trailing space: the word is complete, so this is not completion while typing.
+    assert first("Kartenführer ") == "fs"
+
+
+def test_inflected_alt_is_an_old_thing_not_old_age() -> None:
+    index = SearchIndex(
+        [doc("gs", "Grundsicherung im Alter"), doc("ab", "Fahrzeug abmelden", "Auto")]
+    )
+    assert [k for k, _ in index.search("mein altes Auto", limit=5)] == ["ab"]

@@ -64,6 +64,8 @@ def test_a_service_comes_with_its_responsible_office(client: TestClient) -> None
     assert body["authority"]["id"] == "ldk-zulassung"
     assert body["documents"] and body["fees"] and body["description"]
     assert body["jurisdiction_note"] is None
+    # How callers put it, for the agent too.
+    assert len(body["questions"]) == 8 and all(isinstance(q, str) for q in body["questions"])
 
 
 def test_a_service_without_office_in_the_catalog_says_so(client: TestClient) -> None:

@@ -39,6 +39,8 @@ W_TYPO_1 = 0.75
 W_TYPO_2 = 0.55
 W_PREFIX = 0.6
 W_PARTICIPLE = 0.95
+W_CLIPPED = 0.5
+MIN_CLIPPED = 5
 # A document phrase (name, editors' keyword) that the question contains is a
 # curated "best bet": it lifts the document by this share of the best plain
 # score, times the square of the share of the question's words it covers.
@@ -170,6 +172,11 @@ class SearchIndex:
         for other, distance in self.vocabulary.similar(word):
             w = W_TYPO_1 if distance == 1 else W_TYPO_2 * damping
             slot.append((self.stemmer.de(other), weight * w))
+        if not slot and len(word) >= MIN_CLIPPED:
+            # German clips long words ("Schwerbi", "Reha", "Azubi"): an unknown
+            # word that begins known ones may stand for them.
+            for other in self.vocabulary.completions(word):
+                slot.append((self.stemmer.de(other), weight * W_CLIPPED))
         return slot
 
     def _word_group(self, word: str, complete_last: bool, damping: float = 1.0) -> Group:

@@ -28,7 +28,7 @@ class FieldSpec:
 FIELDS: dict[str, FieldSpec] = {
     "name": FieldSpec(4.0, 0.75, "de"),
     "keywords": FieldSpec(2.5, 0.5, "de"),
-    "questions": FieldSpec(0.8, 0.5, "de"),
+    "questions": FieldSpec(1.2, 0.5, "de"),
     "summary": FieldSpec(1.2, 0.6, "de"),
     "body": FieldSpec(0.35, 0.75, "de"),
     "topic": FieldSpec(0.4, 0.3, "de"),

@@ -30,7 +30,7 @@ REVISION_CHECK_SECONDS = 2.0
 MAX_BLOCKING_VECTORS = 16
 MUNICIPAL_TYPES = ("gemeinde", "kreisfreie-stadt")
 # Weight of the closest typical question beside the passage in the dense signal.
-QUESTION_SHARE = 0.5
+QUESTION_SHARE = 0.6
 
 
 @dataclass(frozen=True)
