@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from auskunft import __version__
 from auskunft.config import Settings, get_settings
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.search import SearchEngine
-from auskunft.web import api, errors
+from auskunft.web import api, errors, pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,10 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = search
     errors.install(app)
     app.include_router(api.router)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> dict[str, str]:
-        return {"name": "auskunft", "api": "/api/v1", "docs": "/api/docs"}
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(packages=[("auskunft.web", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -6,10 +6,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from auskunft.domain.errors import AuskunftError
+from auskunft.domain.errors import AuskunftError, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +18,36 @@ def _body(code: str, message: str, message_en: str) -> dict[str, dict[str, str]]
     return {"error": {"code": code, "message": message, "message_en": message_en}}
 
 
+def _wants_page(request: Request) -> bool:
+    """Pages get pages, the API gets JSON."""
+    return not request.url.path.startswith("/api/")
+
+
+def _page(request: Request, exc: AuskunftError) -> Response:
+    from auskunft.web.pages import error_page
+
+    return error_page(request, exc)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
     @app.exception_handler(AuskunftError)
-    async def domain_error(_request: Request, exc: AuskunftError) -> JSONResponse:
+    async def domain_error(request: Request, exc: AuskunftError) -> Response:
+        if _wants_page(request):
+            return _page(request, exc)
         return JSONResponse(_body(exc.code, exc.message, exc.message_en), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_page(request):
+            return _page(
+                request,
+                InvalidInput(
+                    "Die Adresse enthält ungültige Angaben.",
+                    message_en="The address contains invalid values.",
+                ),
+            )
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body"))
@@ -38,7 +59,15 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_page(request):
+            return _page(
+                request,
+                NotFound(
+                    "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Suche weiter.",
+                    message_en="This page does not exist (any more). The search may help.",
+                ),
+            )
         if exc.status_code == 404:
             return JSONResponse(
                 _body("not_found", "Diese Adresse gibt es nicht.", "There is no such address."),

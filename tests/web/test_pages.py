@@ -1,0 +1,155 @@
+"""The citizen portal, as a browser without JavaScript sees it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from auskunft.app import create_app
+from auskunft.config import Settings
+
+
+@pytest.fixture(scope="module")
+def app(catalog_url: str) -> FastAPI:
+    return create_app(Settings(database_url=catalog_url))
+
+
+@pytest.fixture()
+def client(app: FastAPI) -> Iterator[TestClient]:
+    # A fresh client per test: cookies (language, municipality) do not leak.
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found is not None
+    return found.group(1).strip()
+
+
+def test_the_home_page_is_german_and_searchable_without_javascript(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert '<html lang="de">' in r.text
+    assert '<form role="search" action="/suche" method="get"' in r.text
+    assert '<label for="q">Worum geht es?</label>' in r.text
+    assert "<script" not in r.text
+    assert 'href="/lebenslagen/ausweise"' in r.text
+
+
+def test_a_search_lists_services_with_the_responsible_office(client: TestClient) -> None:
+    r = client.get("/suche", params={"q": "Perso verloren"})
+    assert r.status_code == 200
+    assert title(r.text).startswith("Suchergebnisse für „Perso verloren“")
+    first = re.search(r'<ol class="results">\s*<li>\s*<a href="/leistungen/([^"]+)"', r.text)
+    assert first is not None and first.group(1) == "ausweis-verlust-melden"
+    assert "Zuständig: Stadt Kassel" in r.text
+
+
+def test_a_bad_question_is_answered_in_the_form(client: TestClient) -> None:
+    r = client.get("/suche", params={"q": "x" * 1001})
+    assert r.status_code == 422
+    assert 'role="alert"' in r.text and "zu lang" in r.text
+    assert client.get("/suche", params={"q": "   "}).status_code == 200
+
+
+def test_the_office_follows_the_chosen_municipality(client: TestClient) -> None:
+    page = client.get("/leistungen/fahrzeug-zulassen")
+    assert "<h3>Stadt Kassel" in page.text
+    chosen = client.get(
+        "/gemeinde",
+        params={"wahl": "baunatal", "next": "/leistungen/fahrzeug-zulassen"},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    assert chosen.headers["location"] == "/leistungen/fahrzeug-zulassen"
+    assert "gemeinde=baunatal" in chosen.headers["set-cookie"]
+    page = client.get("/leistungen/fahrzeug-zulassen")
+    assert "<h3>Landkreis Kassel – Kfz-Zulassungsstelle</h3>" in page.text
+    assert '<option value="baunatal" selected>' in page.text
+
+
+def test_a_service_page_has_what_a_citizen_needs(client: TestClient) -> None:
+    r = client.get("/leistungen/personalausweis-beantragen")
+    assert title(r.text) == "Personalausweis beantragen – Servicecenter der Stadt Kassel"
+    assert '<meta name="description" content="Deutsche ab 16 Jahren' in r.text
+    headings = ("Zuständige Stelle", "Erforderliche Unterlagen", "Gebühren", "Rechtsgrundlagen")
+    assert all(h in r.text for h in headings)
+    assert "Jetzt geöffnet" in r.text or "Jetzt geschlossen" in r.text
+    assert '<th scope="row">Montag</th>' in r.text
+
+
+def test_english_is_one_click_away_and_remembered(client: TestClient) -> None:
+    r = client.get("/leistungen/personalausweis-beantragen", params={"lang": "en"})
+    assert '<html lang="en">' in r.text
+    assert title(r.text).startswith("Apply for a German ID card")
+    assert "lang=en" in r.headers["set-cookie"]
+    again = client.get("/leistungen")
+    assert '<html lang="en">' in again.text and "Services A–Z" in again.text
+    # The switch back keeps the page and its question.
+    r = client.get("/suche", params={"q": "passport"})
+    assert 'href="/suche?q=passport&amp;lang=de"' in r.text
+
+
+def test_a_to_z_and_life_situations_list_every_service(client: TestClient) -> None:
+    a_to_z = client.get("/leistungen").text
+    assert len(re.findall(r'<li><a href="/leistungen/', a_to_z)) == 140
+    assert 'id="letter-A"' in a_to_z
+    topics = client.get("/lebenslagen").text
+    assert len(re.findall(r'<li><a href="/leistungen/', topics)) == 140
+    assert client.get("/lebenslagen/standesamt").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/leistungen/gibt-es-nicht", "/lebenslagen/nichts", "/irgendwo"])
+def test_unknown_pages_get_a_friendly_404(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Seite nicht gefunden" in r.text and 'href="/"' in r.text
+
+
+def test_the_api_still_answers_json_for_unknown_ids(client: TestClient) -> None:
+    r = client.get("/api/v1/services/gibt-es-nicht")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"wahl": "atlantis"}, {"wahl": "x" * 5000}, {}],
+)
+def test_a_bad_municipality_choice_is_a_clear_422(
+    client: TestClient, params: dict[str, str]
+) -> None:
+    r = client.get("/gemeinde", params=params, follow_redirects=False)
+    assert r.status_code == 422 and "Unbekannte Gemeinde" in r.text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:x"])
+def test_choosing_a_municipality_never_redirects_off_site(client: TestClient, target: str) -> None:
+    r = client.get("/gemeinde", params={"wahl": "kassel", "next": target}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+
+
+def test_contact_page_knows_both_hours(client: TestClient) -> None:
+    r = client.get("/kontakt")
+    assert "Servicecenter der Stadt Kassel" in r.text and "Behördennummer 115" in r.text
+    assert r.text.count('<table class="hours">') == 2
+    assert '<th scope="row">Samstag</th><td>09:00-13:00</td>' in r.text
+
+
+def test_sitemap_and_robots(client: TestClient) -> None:
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.headers["content-type"].startswith("application/xml")
+    assert sitemap.text.count("<loc>") == 4 + 140 + len(re.findall("/lebenslagen/", sitemap.text))
+    assert "/leistungen/personalausweis-beantragen</loc>" in sitemap.text
+    assert "Sitemap: http://testserver/sitemap.xml" in client.get("/robots.txt").text
+
+
+def test_the_home_page_is_light(client: TestClient) -> None:
+    html = client.get("/").content
+    css = client.get("/static/site.css").content
+    assert len(html) + len(css) < 150_000
