@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.errors import NotFound
-
-MUNICIPAL_TYPES = ("gemeinde", "kreisfreie-stadt")
+from auskunft.services.search import MUNICIPAL_TYPES
 
 
 @dataclass(frozen=True)
