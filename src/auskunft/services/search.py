@@ -45,11 +45,36 @@ class ServiceMeta:
 
 @dataclass(frozen=True)
 class Vectors:
-    """Embedded texts of the catalog: rows, their service's index position, their kind."""
+    """Dense vectors of the catalog: one row per embedded text (a service's passage,
+    then its typical questions), the index position of the service each row
+    belongs to, and whether the row is a typical question."""
 
     matrix: npt.NDArray[np.float32]
     owner: npt.NDArray[np.int64]
     is_question: npt.NDArray[np.bool_]
+
+    def similarity(
+        self, query_vector: npt.NDArray[np.float32], size: int
+    ) -> npt.NDArray[np.float32]:
+        """Per service (index order), how close the question is in meaning, as a z-score.
+
+        Passages and typical questions are scored apart and standardised apart
+        (a question resembles a question more than a description), and a service
+        counts with its closest typical question blended with its passage.
+        """
+        cos = self.matrix @ query_vector
+        told = ~self.is_question
+        passage = np.zeros(size, dtype=np.float32)
+        passage[self.owner[told]] = cos[told]
+        z = _standardised(passage)
+        if self.is_question.any():
+            best = np.full(size, -np.inf, dtype=np.float32)
+            np.maximum.at(best, self.owner[self.is_question], cos[self.is_question])
+            asked = np.isfinite(best)
+            zq = np.zeros(size, dtype=np.float32)
+            zq[asked] = _standardised(best[asked])
+            z = np.where(asked, (1 - QUESTION_SHARE) * z + QUESTION_SHARE * zq, z)
+        return z.astype(np.float32)
 
 
 @dataclass
@@ -61,35 +86,8 @@ class Snapshot:
     services: dict[str, ServiceMeta]
     jurisdiction: Jurisdiction
     participants: set[str]
-    # Dense vectors when the model is available: one row per embedded text (a
-    # service's passage, then its typical questions); `vector_owner` holds the
-    # index position of the service each row belongs to, `is_question` its kind.
-    vectors: npt.NDArray[np.float32] | None = None
-    vector_owner: npt.NDArray[np.int64] | None = None
-    is_question: npt.NDArray[np.bool_] | None = None
-
-    def similarity(self, query_vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
-        """Per service (index order), how close the question is in meaning, as a z-score.
-
-        Passages and typical questions are scored apart and standardised apart
-        (a question resembles a question more than a description), and a service
-        counts with its better side blended with its passage.
-        """
-        if self.vectors is None or self.vector_owner is None or self.is_question is None:
-            return None
-        cos = self.vectors @ query_vector
-        size = self.index.size
-        passage = np.zeros(size, dtype=np.float32)
-        passage[self.vector_owner[~self.is_question]] = cos[~self.is_question]
-        z = _standardised(passage)
-        if self.is_question.any():
-            best = np.full(size, -np.inf, dtype=np.float32)
-            np.maximum.at(best, self.vector_owner[self.is_question], cos[self.is_question])
-            asked = np.isfinite(best)
-            zq = np.zeros(size, dtype=np.float32)
-            zq[asked] = _standardised(best[asked])
-            z = np.where(asked, (1 - QUESTION_SHARE) * z + QUESTION_SHARE * zq, z)
-        return z.astype(np.float32)
+    # Dense vectors, when the model is available.
+    vectors: Vectors | None = None
 
 
 def _standardised(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -209,13 +207,10 @@ class SearchEngine:
         areas = uow.catalog.areas()
         places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
         index = SearchIndex(service_documents(rows, topics), place_names=places)
-        vectors = self._vectors(uow, rows, index.keys) if dense.enabled() else None
         return Snapshot(
             revision=revision,
             index=index,
-            vectors=vectors.matrix if vectors else None,
-            vector_owner=vectors.owner if vectors else None,
-            is_question=vectors.is_question if vectors else None,
+            vectors=self._vectors(uow, rows, index.keys) if dense.enabled() else None,
             services={s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id) for s in rows},
             jurisdiction=Jurisdiction.build(areas, authorities),
             participants=uow.catalog.participant_ids(),
@@ -273,7 +268,7 @@ def answer_question(
         )
     similarity = None
     if snap.vectors is not None and snap.index.is_sentence(query):
-        similarity = snap.similarity(dense.embed_query(query))
+        similarity = snap.vectors.similarity(dense.embed_query(query), snap.index.size)
     results = []
     hits = snap.index.search(query, limit=limit, participant=participant, similarity=similarity)
     for key, score in hits:
