@@ -97,8 +97,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _status(hours: dict[str, list[str]] | None, english: bool) -> dict[str, Any]:
-    weekly = WeeklyHours.from_mapping(hours)
+def _status(weekly: WeeklyHours, english: bool) -> dict[str, Any]:
     status = opening_status(
         weekly, datetime.now(BERLIN), public_holidays(language="en" if english else "de")
     )
@@ -126,8 +125,9 @@ def search_page(request: Request, q: str | None = None) -> HTMLResponse:
         return render(request, "search.html", status_code=422, q=q[:200], results=[], error=message)
     results = []
     with UnitOfWork(_engine(request).engine) as uow:
+        rows = uow.catalog.services_by_id([hit["id"] for hit in answer["results"]])
         for hit in answer["results"]:
-            row = uow.catalog.service(hit["id"])
+            row = rows.get(hit["id"])
             summary = ((english and row.summary_en) or row.summary) if row else ""
             name = ((english and row.name_en) or hit["name"]) if row else hit["name"]
             results.append({**hit, "name": name, "summary": summary})
@@ -166,7 +166,9 @@ def service_page(request: Request, service_id: str) -> HTMLResponse:
         )
         towns = portal.municipalities(uow)
     office = record["authority"]
-    opening = _status(office["opening_hours"], english) if office else None
+    opening = None
+    if office:
+        opening = _status(WeeklyHours.from_mapping(office["opening_hours"]), english)
     return render(
         request,
         "service.html",
@@ -197,8 +199,8 @@ def contact(request: Request) -> HTMLResponse:
     return render(
         request,
         "contact.html",
-        center=_status(SERVICE_CENTER_HOURS.to_mapping(), english),
-        hotline=_status(HOTLINE_115_HOURS.to_mapping(), english),
+        center=_status(SERVICE_CENTER_HOURS, english),
+        hotline=_status(HOTLINE_115_HOURS, english),
     )
 
 
