@@ -113,10 +113,7 @@ def db() -> None:
 @db.command("init")
 def db_init() -> None:
     """Create and migrate the database; seed the demo catalog into a new one."""
-    try:
-        _, seeded = _open(progress=True)
-    except AuskunftError as exc:
-        _fail(exc)
+    _, seeded = _open(progress=True)
     url = get_settings().resolved_database_url()
     click.echo(f"Datenbank bereit: {url}" + (" (Demo-Katalog angelegt)" if seeded else ""))
 
@@ -168,12 +165,9 @@ def search(
         return
     if question is None:
         raise click.UsageError("QUESTION fehlt (oder --jsonl verwenden).")
-    try:
-        result = answer_question(
-            engine, q=question, municipality=municipality, participant=participant, limit=limit
-        )
-    except AuskunftError as exc:
-        _fail(exc)
+    result = answer_question(
+        engine, q=question, municipality=municipality, participant=participant, limit=limit
+    )
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -230,24 +224,21 @@ def import_(
 
     fmt = fmt or ("dldb" if file else "demo")
     engine, _ = _open()
-    try:
-        with UnitOfWork(engine) as uow:
-            with _progress("Leistungen") as step:
-                if fmt == "demo":
-                    if file:
-                        raise click.UsageError("--format demo liest keine Datei.")
-                    counts: dict[str, Any] = import_demo_catalog(uow, progress=step)
-                else:
-                    if not file or not participant:
-                        raise click.UsageError("--format dldb braucht FILE und --participant.")
-                    result = import_dldb(
-                        uow, services_file=file, participant=participant,
-                        locations_file=locations, area=area, progress=step,
-                    )  # fmt: skip
-                    counts = vars(result)
-            uow.commit()
-    except AuskunftError as exc:
-        _fail(exc)
+    with UnitOfWork(engine) as uow:
+        with _progress("Leistungen") as step:
+            if fmt == "demo":
+                if file:
+                    raise click.UsageError("--format demo liest keine Datei.")
+                counts: dict[str, Any] = import_demo_catalog(uow, progress=step)
+            else:
+                if not file or not participant:
+                    raise click.UsageError("--format dldb braucht FILE und --participant.")
+                result = import_dldb(
+                    uow, services_file=file, participant=participant,
+                    locations_file=locations, area=area, progress=step,
+                )  # fmt: skip
+                counts = vars(result)
+        uow.commit()
     click.echo("Import fertig: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     _embed_missing(engine)
 
@@ -296,17 +287,14 @@ def eval_search(file: Path, as_json: bool, misses: bool) -> None:
     from auskunft.services.search import answer_question
 
     engine = _search_engine()
-    try:
-        cases = read_cases(file)
-        engine.snapshot()  # build the index before timing questions
-        report = evaluate(
-            cases,
-            lambda c: answer_question(
-                engine, q=c.q, municipality=c.municipality, participant=c.participant
-            ),
-        )
-    except AuskunftError as exc:
-        _fail(exc)
+    cases = read_cases(file)
+    engine.snapshot()  # build the index before timing questions
+    report = evaluate(
+        cases,
+        lambda c: answer_question(
+            engine, q=c.q, municipality=c.municipality, participant=c.participant
+        ),
+    )
     data = report.as_dict()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
