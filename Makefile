@@ -5,23 +5,46 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Front-end files come from npm (package-lock.json); only the built copies are served.
+NODE_STAMP := node_modules/.installed
+VENDOR := src/auskunft/web/static/vendor
+HTMX := $(VENDOR)/htmx.min.js
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run serve test lint typecheck unit install bench clean
+.PHONY: run serve test lint typecheck unit install assets chromium bench clean
 
-$(STAMP): requirements.lock pyproject.toml
+# The Python install waits for the front-end files (order only: no reinstall when they change).
+$(STAMP): requirements.lock pyproject.toml | assets
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
 
-run: $(STAMP)
+$(HTMX): $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+assets: $(HTMX)
+
+# The browser tests drive Debian's Chromium; playwright's own browser download is not used.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; \
+	fi
+
+install: $(STAMP) assets
+
+run: $(STAMP) assets
 	$(BIN)/auskunft db init
 	$(BIN)/auskunft serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) assets chromium lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -30,11 +53,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) assets chromium
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)
