@@ -37,7 +37,10 @@ def test_the_home_page_is_german_and_searchable_without_javascript(client: TestC
     assert '<html lang="de">' in r.text
     assert '<form role="search" action="/suche" method="get"' in r.text
     assert '<label for="q">Worum geht es?</label>' in r.text
-    assert "<script" not in r.text
+    # The one script only enhances (deferred, same origin); nothing inline.
+    assert re.findall(r"<script[^>]*>", r.text) == [
+        '<script src="/static/vendor/htmx.min.js" defer>'
+    ]
     assert 'href="/lebenslagen/ausweise"' in r.text
 
 
@@ -55,6 +58,42 @@ def test_a_bad_question_is_answered_in_the_form(client: TestClient) -> None:
     assert r.status_code == 422
     assert 'role="alert"' in r.text and "zu lang" in r.text
     assert client.get("/suche", params={"q": "   "}).status_code == 200
+
+
+LIVE = {"HX-Request": "true"}
+
+
+def test_a_live_search_gets_the_results_alone(client: TestClient) -> None:
+    r = client.get("/suche", params={"q": "Perso verloren"}, headers=LIVE)
+    assert r.status_code == 200
+    assert "<html" not in r.text and "<form" not in r.text
+    assert r.text.startswith("<title>Suchergebnisse für „Perso verloren“ – ")
+    first = re.search(r'<ol class="results">\s*<li>\s*<a href="/leistungen/([^"]+)"', r.text)
+    assert first is not None and first.group(1) == "ausweis-verlust-melden"
+    # The count for screen readers and the language switch are updated out of band.
+    count = re.search(r'<p id="result-count" hx-swap-oob="innerHTML">(\d+) Ergebnisse</p>', r.text)
+    assert count is not None and int(count.group(1)) == r.text.count("<li>\n    <a href=")
+    assert 'href="/suche?q=Perso+verloren&amp;lang=en"' in r.text
+    assert r.headers["vary"] == "HX-Request"
+
+
+def test_a_live_search_answers_a_bad_or_empty_question(client: TestClient) -> None:
+    r = client.get("/suche", params={"q": "x" * 1001}, headers=LIVE)
+    assert r.status_code == 422 and "<html" not in r.text
+    assert '<p class="error" role="alert">' in r.text and "zu lang" in r.text
+    r = client.get("/suche", params={"q": "  "}, headers=LIVE)
+    assert r.status_code == 200 and "<html" not in r.text
+    assert "<section" not in r.text and "<li>" not in r.text.split('id="languages"')[0]
+    assert client.get("/suche", headers=LIVE).status_code == 200
+
+
+def test_the_search_page_is_whole_for_plain_and_history_requests(client: TestClient) -> None:
+    r = client.get("/suche", params={"q": "Reisepass"})
+    assert '<html lang="de">' in r.text and '<div id="results"' in r.text
+    assert r.headers["vary"] == "HX-Request"
+    restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    r = client.get("/suche", params={"q": "Reisepass"}, headers=restore)
+    assert '<html lang="de">' in r.text and '<ol class="results">' in r.text
 
 
 def test_the_office_follows_the_chosen_municipality(client: TestClient) -> None:
@@ -152,4 +191,8 @@ def test_sitemap_and_robots(client: TestClient) -> None:
 def test_the_home_page_is_light(client: TestClient) -> None:
     html = client.get("/").content
     css = client.get("/static/site.css").content
-    assert len(html) + len(css) < 150_000
+    assert len(html) + len(css) < 100_000
+    # htmx (make assets) comes deferred, after the first render.
+    htmx = client.get("/static/vendor/htmx.min.js")
+    assert htmx.status_code == 200, "run make assets"
+    assert len(html) + len(css) + len(htmx.content) < 150_000

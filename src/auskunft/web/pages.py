@@ -112,17 +112,33 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", topics=topics)
 
 
+def _live(request: Request) -> bool:
+    """An htmx request for the results alone (a history restore wants the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and "HX-History-Restore-Request" not in request.headers
+    )
+
+
 @router.get("/suche", response_class=HTMLResponse)
 def search_page(request: Request, q: str | None = None) -> HTMLResponse:
+    template = "search_live.html" if _live(request) else "search.html"
+    response = _search(request, template, q)
+    # The same address answers a page or a fragment: caches must keep them apart.
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _search(request: Request, template: str, q: str | None) -> HTMLResponse:
     place = _municipality(request)
     english = language_of(request) == "en"
     if q is None or not q.strip():
-        return render(request, "search.html", q="", results=[], error=None)
+        return render(request, template, q="", results=[], error=None)
     try:
         answer = answer_question(_engine(request), q=q, municipality=place, limit=10)
     except InvalidInput as exc:
         message = exc.message_en if english else exc.message
-        return render(request, "search.html", status_code=422, q=q[:200], results=[], error=message)
+        return render(request, template, status_code=422, q=q[:200], results=[], error=message)
     results = []
     with UnitOfWork(_engine(request).engine) as uow:
         rows = uow.catalog.services_by_id([hit["id"] for hit in answer["results"]])
@@ -131,7 +147,7 @@ def search_page(request: Request, q: str | None = None) -> HTMLResponse:
             summary = ((english and row.summary_en) or row.summary) if row else ""
             name = ((english and row.name_en) or hit["name"]) if row else hit["name"]
             results.append({**hit, "name": name, "summary": summary})
-    return render(request, "search.html", q=q, results=results, error=None)
+    return render(request, template, q=q, results=results, error=None)
 
 
 @router.get("/leistungen", response_class=HTMLResponse)
