@@ -127,3 +127,14 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
 def search(catalog_url: str) -> SearchEngine:
     """A search engine over the shared seeded catalog."""
     return SearchEngine(get_engine(catalog_url))
+
+
+@pytest.fixture(scope="module")
+def module_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A new seeded database shared by the tests of one module that write."""
+    url, pg_name = _fresh_url(backend, tmp_path_factory.mktemp(backend))
+    open_catalog(url)
+    yield url
+    get_engine(url).dispose()
+    if pg_name:
+        _drop_pg_database(str(_pg_admin_url()), pg_name)

@@ -12,7 +12,7 @@ from auskunft import __version__
 from auskunft.config import Settings, get_settings
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.search import SearchEngine
-from auskunft.web import api, errors, pages
+from auskunft.web import api, auth, desk, errors, pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(auth.router)
+    app.include_router(desk.router)
     app.mount("/static", StaticFiles(packages=[("auskunft.web", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)

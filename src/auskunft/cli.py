@@ -113,9 +113,158 @@ def db() -> None:
 @db.command("init")
 def db_init() -> None:
     """Create and migrate the database; seed the demo catalog into a new one."""
-    _, seeded = _open(progress=True)
-    url = get_settings().resolved_database_url()
+    from datetime import UTC, datetime
+
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import ensure_demo_accounts
+
+    engine, seeded = _open(progress=True)
+    settings = get_settings()
+    url = _without_password(settings.resolved_database_url())
     click.echo(f"Datenbank bereit: {url}" + (" (Demo-Katalog angelegt)" if seeded else ""))
+    if settings.env == "production":
+        return
+    with UnitOfWork(engine) as uow:
+        created = ensure_demo_accounts(uow, datetime.now(UTC))
+        uow.commit()
+    if created:
+        click.echo("")
+        click.echo("Demo-Konten (Passwörter werden nur dieses eine Mal angezeigt;")
+        click.echo("bei AUSKUNFT_ENV=production werden Demo-Konten abgewiesen):")
+        for username, role, password in created:
+            click.echo(f"  {username:<18} {role:<11} {password}")
+        click.echo("Anmelden: http://127.0.0.1:8000/anmelden")
+        click.echo("")
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts: create, list, set a password, unlock."""
+
+
+def _password(generate: bool) -> tuple[str, bool]:
+    """The new password: generated (and shown), or asked for twice without echo."""
+    from auskunft.services.accounts import check_password, generate_password
+
+    if generate:
+        return generate_password(), True
+    while True:
+        password: str = click.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+        try:
+            return check_password(password), False
+        except AuskunftError as exc:
+            click.echo(exc.message, err=True)
+
+
+@user.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["agent", "clerk", "editor", "supervisor", "admin"]),
+    help="What the account is for.",
+)
+@click.option("--generate", is_flag=True, help="Generate a random password and print it once.")
+def user_create(username: str, role: str, generate: bool) -> None:
+    """Create a staff account (the password is asked for, or generated with --generate)."""
+    from datetime import UTC, datetime
+
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import check_new_username, create_user
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        check_new_username(uow, username)
+        password, shown = _password(generate)
+        create_user(uow, username, role, password, datetime.now(UTC))
+        uow.commit()
+    click.echo(f"Benutzer {username} ({role}) angelegt.")
+    if shown:
+        click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
+
+
+@user.command("list")
+def user_list() -> None:
+    """List the staff accounts."""
+    from datetime import UTC, datetime
+
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import is_locked
+
+    engine, _ = _open()
+    now = datetime.now(UTC)
+    with UnitOfWork(engine) as uow:
+        for row in uow.staff.users():
+            marks = ("demo " if row.demo else "") + ("gesperrt" if is_locked(row, now) else "")
+            click.echo(f"{row.username:<24} {row.role:<11} {marks}".rstrip())
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--generate", is_flag=True, help="Generate a random password and print it once.")
+def user_password(username: str, generate: bool) -> None:
+    """Set a new password; the account's sessions end."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import get_user, set_password
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        get_user(uow, username)
+        password, shown = _password(generate)
+        set_password(uow, username, password)
+        uow.commit()
+    click.echo(f"Passwort von {username} geändert; alle Sitzungen sind beendet.")
+    if shown:
+        click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
+
+
+@user.command("unlock")
+@click.argument("username")
+def user_unlock(username: str) -> None:
+    """Lift a lockout after failed logins."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import unlock
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        unlock(uow, username)
+        uow.commit()
+    click.echo(f"{username} ist entsperrt.")
+
+
+@main.group()
+def token() -> None:
+    """API tokens of integrations (telephony): create, revoke."""
+
+
+@token.command("create")
+@click.argument("name")
+def token_create(name: str) -> None:
+    """Create a token for POST /api/v1/contacts; it is printed once."""
+    from datetime import UTC, datetime
+
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import create_api_token
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        value = create_api_token(uow, name, datetime.now(UTC))
+        uow.commit()
+    click.echo(f"Token {name} (wird nur jetzt angezeigt): {value}")
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Withdraw a token."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import revoke_api_token
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        revoke_api_token(uow, name)
+        uow.commit()
+    click.echo(f"Token {name} ist zurückgezogen.")
 
 
 @main.command()

@@ -16,8 +16,15 @@ WEB = Path(str(resources.files("auskunft.web")))
 def template_messages() -> set[str]:
     found = extract_from_dir(
         str(WEB),
-        method_map=[("templates/**.html", "jinja2"), ("**.py", "python")],
-        options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        method_map=[
+            ("templates/**.html", "jinja2"),
+            ("templates/**.txt", "jinja2"),
+            ("**.py", "python"),
+        ],
+        options_map={
+            "templates/**.html": {"extensions": "jinja2.ext.i18n"},
+            "templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+        },
     )
     return {m[0] if isinstance(m, tuple) else m for _, _, m, _, _ in found}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,70 @@ def test_an_unexpected_failure_is_logged_not_shown(
     assert "unerwarteter Fehler (RuntimeError)" in result.output
     assert "Traceback" not in result.output
     assert "kaputt im Test" in (tmp_path / "errors.log").read_text(encoding="utf-8")
+
+
+def test_db_init_shows_the_demo_passwords_once(fresh_url: str) -> None:
+    first = cli(fresh_url, "db", "init")
+    assert first.returncode == 0, first.stderr
+    accounts = re.findall(r"^\s+(demo-\w+)\s+(\w+)\s+(\S{16})$", first.stdout, re.M)
+    assert [role for _, role, _ in accounts] == ["agent", "clerk", "editor", "supervisor", "admin"]
+    again = cli(fresh_url, "db", "init")
+    assert again.returncode == 0 and "demo-" not in again.stdout
+
+
+def test_db_init_in_production_makes_no_demo_accounts(fresh_url: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "auskunft.cli", "db", "init"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AUSKUNFT_DATABASE_URL": fresh_url, "AUSKUNFT_ENV": "production"},
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0 and "demo-" not in out.stdout
+
+
+def test_user_create_asks_twice_or_generates(fresh_url: str) -> None:
+    typed = cli(
+        fresh_url,
+        "user",
+        "create",
+        "marie",
+        "--role",
+        "clerk",
+        stdin="long enough secret\nlong enough secret\n",
+    )
+    assert typed.returncode == 0, typed.stderr
+    assert "Benutzer marie (clerk) angelegt." in typed.stdout
+    made = cli(fresh_url, "user", "create", "otto", "--role", "supervisor", "--generate")
+    assert re.search(r"Passwort \(wird nur jetzt angezeigt\): \S{16}", made.stdout)
+    listed = cli(fresh_url, "user", "list")
+    assert re.search(r"^marie\s+clerk$", listed.stdout, re.M)
+    twice = cli(fresh_url, "user", "create", "marie", "--role", "agent", "--generate")
+    assert twice.returncode == 2 and "gibt es schon" in twice.stderr
+    bad_role = cli(fresh_url, "user", "create", "paul", "--role", "king", "--generate")
+    assert bad_role.returncode == 2 and "king" in bad_role.stderr
+    bad_name = cli(fresh_url, "user", "create", "Paul Smith", "--role", "agent", "--generate")
+    assert bad_name.returncode == 2 and "Benutzernamen" in bad_name.stderr
+
+
+def test_short_passwords_are_refused_at_the_prompt(fresh_url: str) -> None:
+    out = cli(
+        fresh_url,
+        "user",
+        "create",
+        "kurt",
+        "--role",
+        "agent",
+        stdin="short\nshort\nlong enough secret\nlong enough secret\n",
+    )
+    assert out.returncode == 0
+    assert "12 bis 1024 Zeichen" in out.stderr
+
+
+def test_tokens_are_shown_once_and_can_be_revoked(fresh_url: str) -> None:
+    made = cli(fresh_url, "token", "create", "telefonanlage")
+    assert re.search(r": ak_\S{40,}$", made.stdout.strip())
+    assert cli(fresh_url, "token", "create", "telefonanlage").returncode == 2
+    assert cli(fresh_url, "token", "revoke", "telefonanlage").returncode == 0
+    assert cli(fresh_url, "token", "revoke", "unbekannt").returncode == 2

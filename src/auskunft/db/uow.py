@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from auskunft.db.repositories import CatalogRepository
+from auskunft.db.staff import ContactRepository, StaffRepository
 
 
 class UnitOfWork:
@@ -20,6 +21,8 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session: Session = self._factory()
         self.catalog = CatalogRepository(self.session)
+        self.staff = StaffRepository(self.session)
+        self.contacts = ContactRepository(self.session)
         return self
 
     def __exit__(

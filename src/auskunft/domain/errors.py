@@ -34,3 +34,44 @@ class ImportFailed(AuskunftError):
 
     status = 422
     code = "import_failed"
+
+
+class Conflict(AuskunftError):
+    """The request collides with what exists (a user name taken, a slot gone)."""
+
+    status = 409
+    code = "conflict"
+
+
+class NotAuthenticated(AuskunftError):
+    """The page or endpoint needs a staff login (or an API token)."""
+
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(AuskunftError):
+    """Known, but not allowed (a demo account in production, a forged form)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class CsrfFailed(Forbidden):
+    """A form post without the token of the page it came from."""
+
+    code = "csrf_failed"
+
+
+class AccountLocked(AuskunftError):
+    """Too many failed logins: the account waits out its lockout."""
+
+    status = 429
+    code = "account_locked"
+
+
+class MailFailed(AuskunftError):
+    """The mail server did not accept a message."""
+
+    status = 502
+    code = "mail_failed"

@@ -41,6 +41,7 @@ class ServiceMeta:
     name: str
     kind: str
     participant: str
+    appointment: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,10 @@ class SearchEngine:
             revision=revision,
             index=index,
             vectors=self._vectors(uow, rows, index.keys) if dense.enabled() else None,
-            services={s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id) for s in rows},
+            services={
+                s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id, s.appointment)
+                for s in rows
+            },
             jurisdiction=Jurisdiction.build(areas, authorities),
             participants=uow.catalog.participant_ids(),
         )
@@ -279,6 +283,7 @@ def answer_question(
                 "id": meta.id,
                 "name": meta.name,
                 "score": round(score, 4),
+                "appointment": meta.appointment,
                 "authority": {"id": authority.id, "name": authority.name} if authority else None,
             }
         )

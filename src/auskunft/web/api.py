@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from auskunft.db.uow import UnitOfWork
-from auskunft.services import catalog
+from auskunft.domain.errors import NotAuthenticated
+from auskunft.services import accounts, catalog, contacts
 from auskunft.services.search import DEFAULT_MUNICIPALITY, SearchEngine, answer_question
 
 router = APIRouter(prefix="/api/v1")
@@ -62,3 +66,76 @@ def authority(request: Request, authority_id: str) -> dict[str, Any]:
     """Return an authority's contact data and opening hours."""
     with UnitOfWork(_engine(request).engine) as uow:
         return catalog.get_authority(uow, authority_id=authority_id)
+
+
+class ContactIn(BaseModel):
+    """A finished contact, as a telephony system reports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str = Field(max_length=20, description="115 | local | counter | email")
+    outcome: str = Field(max_length=20, description="answered | appointment | forwarded | other")
+    started_at: datetime = Field(description="ISO 8601 with offset")
+    ended_at: datetime = Field(description="ISO 8601 with offset")
+    service: str | None = Field(default=None, max_length=120)
+    municipality: str | None = Field(default=None, max_length=80)
+
+
+def contact_reporter(request: Request) -> int | None:
+    """Who reports: an API token (None: no agent) or a logged-in agent with the CSRF header.
+
+    A dependency, so it answers 401 before the body is even looked at.
+    """
+    from auskunft.web.auth import current_login
+
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        with UnitOfWork(_engine(request).engine) as uow:
+            valid = accounts.check_api_token(uow, header[7:].strip(), datetime.now(UTC))
+            uow.commit()
+        if valid is not None:
+            return None
+        raise NotAuthenticated(
+            "Das API-Token ist ungültig oder zurückgezogen.",
+            message_en="The API token is invalid or revoked.",
+        )
+    login = current_login(request)
+    sent = request.headers.get("X-CSRF-Token", "")
+    if login is not None and sent and hmac.compare_digest(sent.encode(), login.csrf_token.encode()):
+        return login.user_id
+    raise NotAuthenticated(
+        "Anmeldung nötig: ein API-Token (Authorization: Bearer …) oder eine Sitzung mit "
+        "X-CSRF-Token.",
+        message_en="Authentication needed: an API token (Authorization: Bearer …) or a "
+        "session with X-CSRF-Token.",
+    )
+
+
+@router.post("/contacts", status_code=201)
+def create_contact(
+    request: Request,
+    body: ContactIn,
+    agent: Annotated[int | None, Depends(contact_reporter)],
+) -> dict[str, Any]:
+    """Log a contact (for statistics); no personal data is accepted."""
+    engine = _engine(request)
+    now = datetime.now(UTC)
+    areas = set(engine.snapshot().jurisdiction.areas)
+    with UnitOfWork(engine.engine) as uow:
+        row = contacts.log_contact(
+            uow,
+            contacts.NewContact(
+                channel=body.channel,
+                outcome=body.outcome,
+                started_at=body.started_at,
+                ended_at=body.ended_at,
+                service_id=body.service,
+                municipality=body.municipality,
+            ),
+            areas=areas,
+            now=now,
+            agent_id=agent,
+            source="api" if agent is None else "desk",
+        )
+        uow.commit()
+        return contacts.public(row)

@@ -34,9 +34,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AuskunftError)
     async def domain_error(request: Request, exc: AuskunftError) -> Response:
+        from auskunft.web.auth import LoginRequired, login_redirect
+
+        if isinstance(exc, LoginRequired) and _wants_page(request):
+            return login_redirect(request)
         if _wants_page(request):
             return _page(request, exc)
-        return JSONResponse(_body(exc.code, exc.message, exc.message_en), status_code=exc.status)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(
+            _body(exc.code, exc.message, exc.message_en), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

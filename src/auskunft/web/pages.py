@@ -76,28 +76,28 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
-def _engine(request: Request) -> SearchEngine:
+def search_engine(request: Request) -> SearchEngine:
     engine: SearchEngine = request.app.state.search
     return engine
 
 
 def _municipality(request: Request) -> str:
     chosen = request.cookies.get(MUNICIPALITY_COOKIE) or DEFAULT_MUNICIPALITY
-    areas = _engine(request).snapshot().jurisdiction.areas
+    areas = search_engine(request).snapshot().jurisdiction.areas
     return chosen if chosen in areas else DEFAULT_MUNICIPALITY
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None, default: str = "/") -> str:
     """Only local paths: a redirect never leads off the site."""
-    if not target:
-        return "/"
+    if not target or "\\" in target or len(target) > 2000:
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+        return default
     return target
 
 
-def _status(weekly: WeeklyHours, english: bool) -> dict[str, Any]:
+def opening_info(weekly: WeeklyHours, english: bool) -> dict[str, Any]:
     status = opening_status(
         weekly, datetime.now(BERLIN), public_holidays(language="en" if english else "de")
     )
@@ -107,7 +107,7 @@ def _status(weekly: WeeklyHours, english: bool) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     english = language_of(request) == "en"
-    with UnitOfWork(_engine(request).engine) as uow:
+    with UnitOfWork(search_engine(request).engine) as uow:
         topics = portal.topics(uow, english)
     return render(request, "home.html", topics=topics)
 
@@ -135,12 +135,12 @@ def _search(request: Request, template: str, q: str | None) -> HTMLResponse:
     if q is None or not q.strip():
         return render(request, template, q="", results=[], error=None)
     try:
-        answer = answer_question(_engine(request), q=q, municipality=place, limit=10)
+        answer = answer_question(search_engine(request), q=q, municipality=place, limit=10)
     except InvalidInput as exc:
         message = exc.message_en if english else exc.message
         return render(request, template, status_code=422, q=q[:200], results=[], error=message)
     results = []
-    with UnitOfWork(_engine(request).engine) as uow:
+    with UnitOfWork(search_engine(request).engine) as uow:
         rows = uow.catalog.services_by_id([hit["id"] for hit in answer["results"]])
         for hit in answer["results"]:
             row = rows.get(hit["id"])
@@ -152,28 +152,28 @@ def _search(request: Request, template: str, q: str | None) -> HTMLResponse:
 
 @router.get("/leistungen", response_class=HTMLResponse)
 def a_to_z(request: Request) -> HTMLResponse:
-    with UnitOfWork(_engine(request).engine) as uow:
+    with UnitOfWork(search_engine(request).engine) as uow:
         groups = portal.services_a_to_z(uow, language_of(request) == "en")
     return render(request, "a_to_z.html", groups=groups)
 
 
 @router.get("/lebenslagen", response_class=HTMLResponse)
 def life_situations(request: Request) -> HTMLResponse:
-    with UnitOfWork(_engine(request).engine) as uow:
+    with UnitOfWork(search_engine(request).engine) as uow:
         topics = portal.topics(uow, language_of(request) == "en")
     return render(request, "topics.html", topics=topics)
 
 
 @router.get("/lebenslagen/{topic_id}", response_class=HTMLResponse)
 def life_situation(request: Request, topic_id: str) -> HTMLResponse:
-    with UnitOfWork(_engine(request).engine) as uow:
+    with UnitOfWork(search_engine(request).engine) as uow:
         topic = portal.topic(uow, topic_id, language_of(request) == "en")
     return render(request, "topic.html", topic=topic)
 
 
 @router.get("/leistungen/{service_id}", response_class=HTMLResponse)
 def service_page(request: Request, service_id: str) -> HTMLResponse:
-    engine = _engine(request)
+    engine = search_engine(request)
     place = _municipality(request)
     english = language_of(request) == "en"
     with UnitOfWork(engine.engine) as uow:
@@ -184,7 +184,7 @@ def service_page(request: Request, service_id: str) -> HTMLResponse:
     office = record["authority"]
     opening = None
     if office:
-        opening = _status(WeeklyHours.from_mapping(office["opening_hours"]), english)
+        opening = opening_info(WeeklyHours.from_mapping(office["opening_hours"]), english)
     return render(
         request,
         "service.html",
@@ -199,12 +199,12 @@ def service_page(request: Request, service_id: str) -> HTMLResponse:
 @router.get("/gemeinde")
 def choose_municipality(request: Request, wahl: str = "", next: str = "/") -> Response:
     """Remember the visitor's municipality in a cookie and go back where they were."""
-    areas = _engine(request).snapshot().jurisdiction.areas
+    areas = search_engine(request).snapshot().jurisdiction.areas
     if wahl not in areas:
         raise InvalidInput(
             f"Unbekannte Gemeinde „{wahl[:80]}“.", message_en=f"Unknown municipality '{wahl[:80]}'."
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(MUNICIPALITY_COOKIE, wahl, max_age=COOKIE_MAX_AGE, samesite="lax")
     return response
 
@@ -215,15 +215,15 @@ def contact(request: Request) -> HTMLResponse:
     return render(
         request,
         "contact.html",
-        center=_status(SERVICE_CENTER_HOURS, english),
-        hotline=_status(HOTLINE_115_HOURS, english),
+        center=opening_info(SERVICE_CENTER_HOURS, english),
+        hotline=opening_info(HOTLINE_115_HOURS, english),
     )
 
 
 @router.get("/sitemap.xml")
 def sitemap(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
-    with UnitOfWork(_engine(request).engine) as uow:
+    with UnitOfWork(search_engine(request).engine) as uow:
         paths = ["/", "/leistungen", "/lebenslagen", "/kontakt"]
         paths += [f"/lebenslagen/{quote(t.id)}" for t in portal.topics(uow)]
         paths += [f"/leistungen/{quote(s.id)}" for s in uow.catalog.services()]

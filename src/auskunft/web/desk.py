@@ -1,0 +1,316 @@
+"""The agent desk: answer a caller from the keyboard, send the answer by e-mail, log the contact.
+
+Every part works as plain HTML forms; htmx swaps only the results and the service
+card while the agent types. All routes require a staff login.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from auskunft.db.uow import UnitOfWork
+from auskunft.domain.catalog import WeeklyHours
+from auskunft.domain.errors import AuskunftError, InvalidInput
+from auskunft.domain.opening import BERLIN
+from auskunft.services import accounts, catalog, contacts, mailer, portal
+from auskunft.services.accounts import Login
+from auskunft.services.contacts import CHANNELS, OUTCOMES, NewContact
+from auskunft.services.search import DEFAULT_MUNICIPALITY, answer_question
+from auskunft.web.auth import check_csrf, require_login
+from auskunft.web.i18n import translations
+from auskunft.web.pages import ENVIRONMENTS, language_of, opening_info, render, search_engine
+
+router = APIRouter(include_in_schema=False)
+
+StaffLogin = Annotated[Login, Depends(require_login)]
+RESULTS = 8
+MAX_QUERY = 1000
+
+
+def _place(request: Request, wanted: str | None) -> str:
+    areas = search_engine(request).snapshot().jurisdiction.areas
+    if wanted and wanted not in areas:
+        raise InvalidInput(
+            f"Unbekannte Gemeinde „{wanted[:80]}“.",
+            message_en=f"Unknown municipality '{wanted[:80]}'.",
+        )
+    return wanted or DEFAULT_MUNICIPALITY
+
+
+def _results(request: Request, q: str, place: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Hits for the agent's question, or the message why the question cannot be searched."""
+    if not q.strip():
+        return [], None
+    try:
+        answer = answer_question(search_engine(request), q=q, municipality=place, limit=RESULTS)
+    except InvalidInput as exc:
+        return [], exc.message_en if language_of(request) == "en" else exc.message
+    hits: list[dict[str, Any]] = answer["results"]
+    return hits, None
+
+
+def _card(request: Request, service_id: str, place: str) -> dict[str, Any]:
+    """Everything the service card shows for a service and the caller's municipality."""
+    engine = search_engine(request)
+    english = language_of(request) == "en"
+    with UnitOfWork(engine.engine) as uow:
+        record = catalog.get_service(
+            uow, engine.snapshot().jurisdiction, service_id=service_id, municipality=place
+        )
+    office = record["authority"]
+    hours = (
+        opening_info(WeeklyHours.from_mapping(office["opening_hours"]), english) if office else None
+    )
+    return {"service": record, "office": office, "opening": hours}
+
+
+def _parse_started(value: str | None, now: datetime | None = None) -> datetime:
+    """The call's start as the page recorded it; now when it is missing or not believable."""
+    now = now or datetime.now(UTC)
+    if not value:
+        return now
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BERLIN)
+    if moment > now or now - moment > contacts.LONGEST_CONTACT:
+        return now
+    return moment
+
+
+def _context(
+    request: Request,
+    login: Login,
+    *,
+    q: str,
+    place: str,
+    service_id: str | None,
+    channel: str,
+    started: datetime,
+) -> dict[str, Any]:
+    results, error = _results(request, q, place)
+    card = _card(request, service_id, place) if service_id else None
+    with UnitOfWork(search_engine(request).engine) as uow:
+        towns = portal.municipalities(uow)
+    return {
+        "login": login,
+        "csrf": login.csrf_token,
+        "q": q,
+        "results": results,
+        "search_error": error,
+        "municipality": place,
+        "municipalities": towns,
+        "card": card,
+        "service_id": service_id or "",
+        "channel": channel if channel in CHANNELS else CHANNELS[0],
+        "channels": CHANNELS,
+        "outcomes": OUTCOMES,
+        "started": started.astimezone(BERLIN).isoformat(timespec="seconds"),
+    }
+
+
+def _query(q: str | None) -> str:
+    text = q or ""
+    if len(text) > MAX_QUERY:
+        return text[:MAX_QUERY]
+    return text
+
+
+@router.get("/desk", response_class=HTMLResponse)
+def desk(
+    request: Request,
+    login: StaffLogin,
+    q: str = "",
+    gemeinde: str = "",
+    leistung: str = "",
+    kanal: str = "",
+    beginn: str = "",
+    erfasst: Annotated[int | None, Query()] = None,
+) -> HTMLResponse:
+    place = _place(request, gemeinde or None)
+    context = _context(
+        request,
+        login,
+        q=q,
+        place=place,
+        service_id=leistung or None,
+        channel=kanal,
+        started=_parse_started(beginn),
+    )
+    if erfasst is not None:
+        context["logged"] = _logged(request, erfasst)
+    return render(request, "desk.html", **context)
+
+
+def _logged(request: Request, contact_id: int) -> dict[str, Any] | None:
+    with UnitOfWork(search_engine(request).engine) as uow:
+        row = uow.contacts.get(contact_id)
+        return contacts.public(row) if row is not None else None
+
+
+@router.get("/desk/treffer", response_class=HTMLResponse)
+def desk_results(
+    request: Request,
+    login: StaffLogin,
+    q: str = "",
+    gemeinde: str = "",
+    leistung: str = "",
+    beginn: str = "",
+) -> HTMLResponse:
+    """The result list (and the open card, for a new municipality) as an htmx fragment."""
+    place = _place(request, gemeinde or None)
+    results, error = _results(request, _query(q), place)
+    card = _card(request, leistung, place) if leistung else None
+    return render(
+        request,
+        "_desk_results.html",
+        status_code=200,
+        q=q,
+        results=results,
+        search_error=error,
+        municipality=place,
+        card=card,
+        service_id=leistung,
+        csrf=login.csrf_token,
+        started=_parse_started(beginn).astimezone(BERLIN).isoformat(timespec="seconds"),
+        fragment=True,
+    )
+
+
+@router.get("/desk/karte/{service_id}", response_class=HTMLResponse)
+def desk_card(
+    request: Request, login: StaffLogin, service_id: str, gemeinde: str = ""
+) -> HTMLResponse:
+    """The service card as an htmx fragment."""
+    place = _place(request, gemeinde or None)
+    return render(
+        request,
+        "_desk_card.html",
+        card=_card(request, service_id, place),
+        municipality=place,
+        service_id=service_id,
+        csrf=login.csrf_token,
+        card_oob=True,
+    )
+
+
+@router.post("/desk/kontakt")
+def log_contact(
+    request: Request,
+    login: StaffLogin,
+    csrf: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "",
+    outcome: Annotated[str, Form()] = "",
+    service: Annotated[str, Form()] = "",
+    municipality: Annotated[str, Form()] = "",
+    started: Annotated[str, Form()] = "",
+) -> Response:
+    """Log the contact that just ended and open the desk for the next one."""
+    check_csrf(login, csrf)
+    now = datetime.now(UTC)
+    place = _place(request, municipality or None)
+    contact = NewContact(
+        channel=channel,
+        outcome=outcome,
+        started_at=_parse_started(started, now),
+        ended_at=now,
+        service_id=service or None,
+        municipality=place,
+    )
+    areas = set(search_engine(request).snapshot().jurisdiction.areas)
+    with UnitOfWork(search_engine(request).engine) as uow:
+        row = contacts.log_contact(
+            uow, contact, areas=areas, now=now, agent_id=login.user_id, source="desk"
+        )
+        uow.commit()
+        contact_id = row.id
+    target = "/desk?" + urlencode({"gemeinde": place, "kanal": channel, "erfasst": contact_id})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/desk/email", response_class=HTMLResponse)
+def email_caller(
+    request: Request,
+    login: StaffLogin,
+    csrf: Annotated[str, Form()] = "",
+    service: Annotated[str, Form()] = "",
+    municipality: Annotated[str, Form()] = "",
+    to: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "de",
+) -> Response:
+    """Send the service card to the caller's e-mail address; the address is not stored."""
+    check_csrf(login, csrf)
+    place = _place(request, municipality or None)
+    english = language_of(request) == "en"
+    mail_language = language if language in ENVIRONMENTS else "de"
+    fragment = bool(request.headers.get("HX-Request"))
+    try:
+        if not service:
+            raise InvalidInput(
+                "Bitte zuerst eine Leistung öffnen.", message_en="Please open a service first."
+            )
+        address = mailer.check_address(to)
+        card = _card(request, service, place)
+        settings = request.app.state.settings
+        body = (
+            ENVIRONMENTS[mail_language]
+            .get_template("mail_service.txt")
+            .render(**card, lang=mail_language, portal_url=settings.public_url.rstrip("/"))
+        )
+        name = (mail_language == "en" and card["service"]["name_en"]) or card["service"]["name"]
+        subject = translations(mail_language).gettext("Your enquiry: %(name)s") % {"name": name}
+        smtp = mailer.SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            security=settings.smtp_security,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            timeout=settings.smtp_timeout,
+        )
+        mailer.send(smtp, mailer.message(smtp, address, subject, body, mail_language))
+    except AuskunftError as exc:
+        message = exc.message_en if english else exc.message
+        if fragment:
+            return render(
+                request, "_desk_mail_status.html", status_code=exc.status, ok=False, message=message
+            )
+        raise
+    if fragment:
+        return render(request, "_desk_mail_status.html", ok=True, address=address)
+    target = "/desk?" + urlencode({"gemeinde": place, "leistung": service, "gesendet": "1"})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(request: Request, login: StaffLogin) -> HTMLResponse:
+    """The staff overview: today's contacts and the accounts."""
+    now = datetime.now(UTC)
+    today = now.astimezone(BERLIN).replace(hour=0, minute=0, second=0, microsecond=0)
+    with UnitOfWork(search_engine(request).engine) as uow:
+        summary = contacts.summarize(uow, today, today + timedelta(days=1))
+        users = [
+            {
+                "username": u.username,
+                "role": u.role,
+                "demo": u.demo,
+                "locked": accounts.is_locked(u, now),
+            }
+            for u in uow.staff.users()
+        ]
+    return render(
+        request,
+        "admin.html",
+        login=login,
+        csrf=login.csrf_token,
+        summary=summary,
+        users=users,
+        day=today.date(),
+    )

@@ -1,0 +1,85 @@
+// The agent desk's keyboard: everything here also works without this file, only slower.
+(function () {
+  "use strict";
+  var desk = document.querySelector("[data-desk]");
+  if (!desk) return;
+  var search = document.getElementById("desk-q");
+
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+  function results() {
+    return Array.prototype.slice.call(document.querySelectorAll("#results [data-result]"));
+  }
+  function focusSearch() {
+    search.focus();
+    search.select();
+  }
+
+  // The call starts when the agent starts typing, not when the page was loaded.
+  var fresh = !search.value;
+  search.addEventListener("input", function () {
+    if (!fresh) return;
+    fresh = false;
+    var now = new Date();
+    var offset = -now.getTimezoneOffset();
+    var pad = function (n) { return String(Math.floor(Math.abs(n))).padStart(2, "0"); };
+    var stamp = now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) +
+      "T" + pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds()) +
+      (offset >= 0 ? "+" : "-") + pad(offset / 60) + ":" + pad(offset % 60);
+    document.getElementById("log-started").value = stamp;
+    document.getElementById("search-started").value = stamp;
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      var key = event.key.toLowerCase();
+      var button = document.querySelector('[data-outcome-key="' + key + '"]');
+      if (button) {
+        event.preventDefault();
+        button.click();
+      } else if (key === "s") {
+        event.preventDefault();
+        focusSearch();
+      } else if (key === "k") {
+        event.preventDefault();
+        document.getElementById("log-channel").focus();
+      } else if (key === "m") {
+        var mail = document.getElementById("mail-to");
+        if (mail) { event.preventDefault(); mail.focus(); }
+      }
+      return;
+    }
+    if (event.key === "/" && !typing(target)) {
+      event.preventDefault();
+      focusSearch();
+      return;
+    }
+    var list = results();
+    var at = list.indexOf(target);
+    if (event.key === "ArrowDown" && (target === search || at >= 0) && list.length) {
+      event.preventDefault();
+      list[Math.min(at + 1, list.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      if (at === 0) search.focus(); else list[at - 1].focus();
+    } else if (event.key === "Escape" && target === search && search.value) {
+      search.value = "";
+    }
+  });
+
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    // A refused e-mail (bad address, mail server down) is shown where the agent looks.
+    if (event.detail.target && event.detail.target.id === "mail-status") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "card") {
+      var title = document.getElementById("card-title");
+      if (title) title.focus();
+    }
+  });
+})();
