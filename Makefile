@@ -11,7 +11,7 @@ VENDOR := src/auskunft/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run serve test lint typecheck unit install assets chromium bench clean
+.PHONY: run serve test lint typecheck unit install assets chromium bench screenshots clean
 
 # The Python install waits for the front-end files (order only: no reinstall when they change).
 $(STAMP): requirements.lock pyproject.toml | assets
@@ -58,6 +58,9 @@ unit: $(STAMP) assets chromium
 
 bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py
+
+screenshots: $(STAMP) assets chromium
+	$(BIN)/python -m bench.screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)
