@@ -377,3 +377,16 @@ def test_a_logged_in_agent_may_use_the_api_with_the_csrf_header(client: TestClie
         headers={"X-CSRF-Token": form_token(desk.text)},
     )
     assert ok.status_code == 201 and ok.json()["source"] == "desk"
+
+
+def test_a_wrong_method_on_a_page_gets_a_page_not_json(client: TestClient) -> None:
+    r = client.get("/desk/kontakt")
+    assert r.status_code == 405
+    assert r.headers["content-type"].startswith("text/html")
+    assert "HTTP-Status 405" in r.text
+
+
+def test_the_csrf_page_says_what_happened(client: TestClient) -> None:
+    r = client.post("/desk/kontakt", data={"csrf": "", "channel": "115", "outcome": "other"})
+    assert r.status_code == 403
+    assert "<h1>Das Formular ist abgelaufen</h1>" in r.text

@@ -29,6 +29,18 @@ def _page(request: Request, exc: AuskunftError) -> Response:
     return error_page(request, exc)
 
 
+def _http_problem(status: int) -> AuskunftError:
+    """A page-friendly error for an HTTP status raised by the framework (405, 413, ...)."""
+    problem = AuskunftError(
+        "Diese Anfrage kann die Seite nicht beantworten (HTTP-Status "
+        f"{status}). Bitte gehen Sie zurück und versuchen Sie es noch einmal.",
+        message_en=f"This page cannot answer this request (HTTP status {status}). "
+        "Please go back and try again.",
+    )
+    problem.status = status if 400 <= status < 500 else 400
+    return problem
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
@@ -75,6 +87,8 @@ def install(app: FastAPI) -> None:
                     message_en="This page does not exist (any more). The search may help.",
                 ),
             )
+        if _wants_page(request):
+            return _page(request, _http_problem(exc.status_code))
         if exc.status_code == 404:
             return JSONResponse(
                 _body("not_found", "Diese Adresse gibt es nicht.", "There is no such address."),

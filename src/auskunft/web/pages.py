@@ -246,5 +246,6 @@ def error_page(request: Request, exc: AuskunftError) -> HTMLResponse:
         "error.html",
         status_code=exc.status,
         status=exc.status,
+        code=exc.code,
         message=exc.message_en if english else exc.message,
     )
