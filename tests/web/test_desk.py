@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from auskunft.app import create_app
@@ -390,3 +393,57 @@ def test_the_csrf_page_says_what_happened(client: TestClient) -> None:
     r = client.post("/desk/kontakt", data={"csrf": "", "channel": "115", "outcome": "other"})
     assert r.status_code == 403
     assert "<h1>Das Formular ist abgelaufen</h1>" in r.text
+
+
+# -- nothing gives a 500 ------------------------------------------------------------
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=_text,
+    gemeinde=_text,
+    leistung=_text,
+    kanal=_text,
+    beginn=_text,
+    outcome=_text,
+    to=_text,
+)
+def test_no_input_on_the_desk_gives_a_server_error(
+    client: TestClient,
+    q: str,
+    gemeinde: str,
+    leistung: str,
+    kanal: str,
+    beginn: str,
+    outcome: str,
+    to: str,
+) -> None:
+    params = {"q": q, "gemeinde": gemeinde, "leistung": leistung, "kanal": kanal, "beginn": beginn}
+    for path in ("/desk", "/desk/treffer"):
+        assert client.get(path, params=params).status_code < 500
+    assert client.get(f"/desk/karte/{quote(leistung, safe='')}").status_code < 500
+    desk = client.get("/desk")
+    token = form_token(desk.text)
+    logged = client.post(
+        "/desk/kontakt",
+        data={
+            "csrf": token,
+            "channel": kanal,
+            "outcome": outcome,
+            "service": leistung,
+            "municipality": gemeinde,
+            "started": beginn,
+        },
+        follow_redirects=False,
+    )
+    assert logged.status_code < 500
+    mailed = client.post(
+        "/desk/email",
+        data={"csrf": token, "service": leistung, "municipality": gemeinde, "to": to},
+        headers={"HX-Request": "true"},
+    )
+    assert mailed.status_code < 500 or mailed.status_code == 502
