@@ -447,3 +447,27 @@ def test_no_input_on_the_desk_gives_a_server_error(
         headers={"HX-Request": "true"},
     )
     assert mailed.status_code < 500 or mailed.status_code == 502
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/desk/karte/a%00b",
+        "/desk?leistung=a%00b",
+        "/leistungen/a%00b",
+        "/lebenslagen/a%00b",
+        "/api/v1/services/a%00b",
+        "/api/v1/authorities/a%00b",
+        "/api/v1/services/a%00b/history",
+    ],
+)
+def test_a_nul_character_in_an_id_is_a_4xx_on_every_store(client: TestClient, path: str) -> None:
+    # PostgreSQL cannot hold NUL in text; the query must not become a server error.
+    r = client.get(path)
+    assert 400 <= r.status_code < 500, (path, r.status_code)
+
+
+def test_a_nul_character_in_a_login_is_a_4xx(app: FastAPI) -> None:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = login(c, "a\x00b", "whatever whatever")
+    assert 400 <= r.status_code < 500

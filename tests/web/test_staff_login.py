@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from auskunft.app import create_app
@@ -201,3 +203,33 @@ def test_demo_accounts_are_created_once_per_role(module_url: str) -> None:
     assert [role for _, role, _ in first] == ["agent", "clerk", "editor", "supervisor", "admin"]
     assert second == []
     assert len({password for _, _, password in first}) == 5
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    username=st.text(max_size=120),
+    password=st.text(max_size=120),
+    next_page=st.one_of(
+        st.text(max_size=200),
+        st.sampled_from(["//evil.example", "https://evil.example/", "/\\evil.example", "/desk"]),
+    ),
+)
+def test_no_login_input_gives_a_server_error_or_leaves_the_site(
+    client: TestClient, username: str, password: str, next_page: str
+) -> None:
+    page = client.get("/anmelden", params={"next": next_page})
+    assert page.status_code == 200
+    r = client.post(
+        "/anmelden",
+        data={
+            "username": username,
+            "password": password,
+            "csrf": form_token(page.text),
+            "next": next_page,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code in (401, 422, 429)
+    assert 'name="next" value="/' in r.text  # the form only ever sends back to this site

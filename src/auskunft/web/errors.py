@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auskunft.domain.errors import AuskunftError, InvalidInput, NotFound
@@ -96,6 +97,22 @@ def install(app: FastAPI) -> None:
             )
         text = str(exc.detail)
         return JSONResponse(_body("http_error", text, text), status_code=exc.status_code)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # The database refused a value the checks let through, e.g. a NUL character,
+        # which PostgreSQL cannot store in text. Nothing was written (the unit of work
+        # rolled back); the visitor gets a 422, not a 500.
+        log.info("value refused by the database: %s", exc.orig)
+        problem = InvalidInput(
+            "Die Eingabe enthält Zeichen, die nicht verarbeitet werden können.",
+            message_en="The input contains characters that cannot be processed.",
+        )
+        if _wants_page(request):
+            return _page(request, problem)
+        return JSONResponse(
+            _body(problem.code, problem.message, problem.message_en), status_code=422
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
