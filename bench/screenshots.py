@@ -26,7 +26,30 @@ from tests.browser.server import CHROMIUM, live_server, missing_front_end  # noq
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 OUT = ROOT / "docs" / "screenshots"
 
-Setup = Callable[[Page], None]
+# A setup gets the page and the database URL of the fresh demo database.
+Setup = Callable[[Page, str], None]
+
+STAFF_USER = "screenshot-agent"
+STAFF_PASSWORD = "only-for-the-screenshots"
+
+
+def log_in(page: Page, database_url: str) -> None:
+    """Create an agent account in the fresh database and log it in."""
+    from datetime import UTC, datetime
+
+    from auskunft.db.engine import get_engine
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.accounts import create_user
+
+    with UnitOfWork(get_engine(database_url)) as uow:
+        if uow.staff.user_by_name(STAFF_USER) is None:
+            create_user(uow, STAFF_USER, "agent", STAFF_PASSWORD, datetime.now(UTC))
+            uow.commit()
+    page.goto("/anmelden")
+    page.get_by_label("Benutzername").fill(STAFF_USER)
+    page.get_by_label("Passwort").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/desk")
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,12 @@ SHOTS = [
     Shot("portal-home", "/"),
     Shot("portal-search", "/suche?q=Personalausweis+beantragen"),
     Shot("portal-service", "/leistungen/personalausweis-beantragen"),
+    Shot("staff-login", "/anmelden"),
+    Shot(
+        "desk",
+        "/desk?q=Personalausweis+beantragen&gemeinde=kassel&leistung=personalausweis-beantragen",
+        log_in,
+    ),
 ]
 
 
@@ -62,7 +91,7 @@ def take(shots: list[Shot], out: Path) -> list[Path]:
             )
             page = context.new_page()
             if shot.setup:
-                shot.setup(page)
+                shot.setup(page, f"sqlite:///{Path(data) / 'auskunft.sqlite3'}")
             page.goto(shot.path, wait_until="networkidle")
             target = out / f"{shot.name}.png"
             page.screenshot(path=str(target))
