@@ -182,7 +182,9 @@ def authenticate(
 
     The caller commits in every case, also when this raises, so failures are counted.
     """
-    user = uow.staff.user_by_name(username[:64], for_update=True) if username else None
+    # A name no account can have is not looked up (PostgreSQL refuses NUL in text).
+    well_formed = _USERNAME.fullmatch(username) is not None
+    user = uow.staff.user_by_name(username, for_update=True) if well_formed else None
     if user is None:
         _verify(_UNKNOWN_USER_HASH, password)
         raise _wrong_login()

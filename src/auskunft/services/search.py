@@ -283,7 +283,6 @@ def answer_question(
                 "id": meta.id,
                 "name": meta.name,
                 "score": round(score, 4),
-                "appointment": meta.appointment,
                 "authority": {"id": authority.id, "name": authority.name} if authority else None,
             }
         )

@@ -50,7 +50,11 @@ def _results(request: Request, q: str, place: str) -> tuple[list[dict[str, Any]]
         answer = answer_question(search_engine(request), q=q, municipality=place, limit=RESULTS)
     except InvalidInput as exc:
         return [], exc.message_en if language_of(request) == "en" else exc.message
-    hits: list[dict[str, Any]] = answer["results"]
+    services = search_engine(request).snapshot().services
+    hits = [
+        {**hit, "appointment": hit["id"] in services and services[hit["id"]].appointment}
+        for hit in answer["results"]
+    ]
     return hits, None
 
 
