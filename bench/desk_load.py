@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/desk_load.py [--clients 20] [--duration 20] [--warmup 5]
                                         [--workers 1] [--port 0] [--dense auto|off]
-                                        [--inproc 5] [--json bench/out/desk_load.json]
+                                        [--pause 0] [--inproc 5]
+                                        [--json bench/out/desk_load.json]
 
 A fresh data directory gets the demo catalog and a staff account `bench-agent`
 (role agent). First, with no server running, the raw search rate is measured in
@@ -12,8 +13,10 @@ every client logs in with its own session (its own cookie, as 20 agents at 20
 desks would), and the clients search concurrently: each has one keep-alive
 connection and asks the development questions in its own shuffled order,
 back to back, `GET /desk/treffer?q=...&gemeinde=kassel` with `HX-Request: true`,
-as the desk does while an agent types. Requests during the warm-up are not
-counted. Latency is taken at the client, so it includes the client's own
+as the desk does while an agent types (`--pause MS` lets each client wait
+0.5 to 1.5 times that long after every answer, as an agent between words;
+the default is no pause, the heaviest load). Requests during the warm-up are
+not counted. Latency is taken at the client, so it includes the client's own
 overhead on the same machine: an upper bound of the server's time. A
 `Server-Timing` header, if the app ever sends one, is summarised as well.
 
@@ -176,14 +179,19 @@ async def search_loop(
     count_from: float,
     stop_at: float,
     tally: Tally,
+    pause: float = 0.0,
 ) -> None:
-    """Ask the questions in a shuffled order, back to back, until stop_at.
+    """Ask the questions in a shuffled order until stop_at, back to back or, with a
+    `pause`, waiting 0.5 to 1.5 times that long after each answer (and up to one
+    pause before the first question), so that the clients do not march in step.
 
     Only requests sent at or after count_from count; an error is a transport
     failure or any status but 200, and an answer without hits counts as empty.
     """
     order: list[str] = []
     headers = {"HX-Request": "true"}
+    if pause:
+        await asyncio.sleep(rng.uniform(0, pause))
     while time.perf_counter() < stop_at:
         if not order:
             order = rng.sample(questions, len(questions))
@@ -197,6 +205,8 @@ async def search_loop(
         except httpx.HTTPError as exc:
             status, body, answer = type(exc).__name__, "", None
         done = time.perf_counter()
+        if pause:
+            await asyncio.sleep(pause * rng.uniform(0.5, 1.5))
         if t0 < count_from:
             continue
         tally.latencies.append((done - t0) * 1000)
@@ -241,7 +251,12 @@ def own_cpu_seconds() -> float:
 
 
 async def load(
-    server: LiveServer, questions: list[str], clients: int, duration: float, warmup: float
+    server: LiveServer,
+    questions: list[str],
+    clients: int,
+    duration: float,
+    warmup: float,
+    pause: float = 0.0,
 ) -> dict[str, Any]:
     """Log the clients in, let them search concurrently, and sum up what they saw."""
     data = server.data
@@ -273,7 +288,7 @@ async def load(
         marker = asyncio.create_task(mark_window())
         await asyncio.gather(
             *(
-                search_loop(client, questions, random.Random(n), count_from, stop_at, tally)
+                search_loop(client, questions, random.Random(n), count_from, stop_at, tally, pause)
                 for n, (client, tally) in enumerate(zip(pool, tallies, strict=True))
             )
         )
@@ -322,6 +337,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "warmup_s": args.warmup,
             "workers": args.workers,
             "dense": args.dense,
+            "pause_ms": args.pause,
             "questions": str(args.questions),
             "municipality": MUNICIPALITY,
         },
@@ -344,7 +360,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def serve_and_load(data: DemoData, questions: list[str], args: argparse.Namespace) -> Any:
     with serving(data, workers=args.workers, port=args.port) as server:
         try:
-            return asyncio.run(load(server, questions, args.clients, args.duration, args.warmup))
+            return asyncio.run(
+                load(server, questions, args.clients, args.duration, args.warmup, args.pause / 1000)
+            )
         except Exception:
             print("--- server stderr (end) ---", file=sys.stderr)
             print(server.server_log(), file=sys.stderr)
@@ -356,9 +374,13 @@ def report(out: dict[str, Any]) -> str:
     lat = srv["client_latency"]
     lines = [
         f"desk live search: {s['clients']} clients, {s['duration_s']:g} s after "
-        f"{s['warmup_s']:g} s warm-up, {s['workers']} worker(s), dense {s['dense']}, "
+        f"{s['warmup_s']:g} s warm-up, "
+        + (f"pauses of {s['pause_ms']:g} ms +-50 %, " if s["pause_ms"] else "back to back, ")
+        + f"{s['workers']} worker(s), dense {s['dense']}, "
         f"{out['cpus']} CPUs (load average before {out['load_average_before'][0]}, "
         f"after {out['load_average_after'][0]})",
+        f"  login of {s['clients']} sessions (one per client, one after the other): "
+        f"{srv['login_s']} s",
         f"  HTTP  {srv['n']} requests, {srv['requests_per_s']:.1f} req/s, "
         f"errors {srv['errors']}, empty {srv['empty_answers']}, statuses {srv['statuses']}",
         f"        client-side latency p50 {lat['p50_ms']:.1f} / p95 {lat['p95_ms']:.1f} / "
@@ -396,6 +418,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="auskunft serve --workers")
     p.add_argument("--port", type=int, default=0, help="0: a free one")
     p.add_argument("--dense", choices=["auto", "off"], default="auto")
+    p.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="mean ms a client waits after each answer (0: none; jittered by +-50%%)",
+    )
     p.add_argument("--inproc", type=float, default=5.0, help="seconds of in-process searches")
     p.add_argument("--questions", type=Path, default=SHARED / "eval" / "search_dev.jsonl")
     p.add_argument("--json", type=Path, default=None)
@@ -404,8 +432,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser().parse_args(argv)
-    if args.clients < 1 or args.duration <= 0 or args.warmup < 0 or args.inproc <= 0:
-        parser().error("--clients >= 1, --duration > 0, --warmup >= 0, --inproc > 0")
+    if args.clients < 1 or args.duration <= 0 or min(args.warmup, args.pause) < 0:
+        parser().error("--clients >= 1, --duration > 0, --warmup >= 0, --pause >= 0")
+    if args.inproc <= 0:
+        parser().error("--inproc > 0")
     out = run(args)
     print(report(out))
     if args.json:
