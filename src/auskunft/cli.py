@@ -276,7 +276,16 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     _open()
-    uvicorn.run("auskunft.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # No access log: its lines would carry the callers' questions (the desk's and the
+    # portal's search URLs), which are not to be kept; errors are still logged.
+    uvicorn.run(
+        "auskunft.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+    )
 
 
 def _print_readable(result: dict[str, Any]) -> None:
