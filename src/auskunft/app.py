@@ -13,6 +13,7 @@ from auskunft.config import Settings, get_settings
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.search import SearchEngine
 from auskunft.web import api, auth, desk, errors, pages
+from auskunft.web.timing import ServerTiming
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,11 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.search = search
+    app.state.logins = auth.LoginCache()
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(desk.router)
+    app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(packages=[("auskunft.web", "static")]), name="static")
 
     @app.get("/healthz", include_in_schema=False)

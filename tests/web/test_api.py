@@ -105,3 +105,10 @@ def test_a_service_history_lists_versions(client: TestClient) -> None:
     body = client.get("/api/v1/services/personalausweis-beantragen/history").json()
     assert body[0]["version"] == 1
     assert body[0]["changed_by"] == "import:demo"
+
+
+def test_every_answer_says_how_long_the_app_took(client: TestClient) -> None:
+    r = client.get("/api/v1/search", params={"q": "Reisepass"})
+    timing = r.headers["server-timing"]
+    assert timing.startswith("app;dur=")
+    assert float(timing.split("=", 1)[1]) >= 0

@@ -171,14 +171,32 @@ def test_logout_ends_the_session_for_good(client: TestClient, module_url: str) -
     assert client.get("/desk", follow_redirects=False).status_code == 303
 
 
-def test_an_idle_session_expires(client: TestClient, module_url: str) -> None:
+def test_an_idle_session_expires(client: TestClient, app: FastAPI, module_url: str) -> None:
     add_user(module_url, "gert")
     login(client, "gert")
+    assert client.get("/desk").status_code == 200
     with UnitOfWork(get_engine(module_url)) as uow:
         for row in uow.session.scalars(select(t.StaffSession)):
             row.last_seen_at = datetime.now(UTC) - timedelta(hours=3)
         uow.commit()
+    app.state.logins.clear()  # what LoginCache.SECONDS of waiting would do
     assert client.get("/desk", follow_redirects=False).status_code == 303
+
+
+def test_a_resolved_login_is_remembered_briefly(
+    client: TestClient, app: FastAPI, module_url: str
+) -> None:
+    add_user(module_url, "greta")
+    login(client, "greta")
+    assert client.get("/desk").status_code == 200
+    token = client.cookies["auskunft_session"]
+    assert app.state.logins.get(token) is not None
+    cache = app.state.logins
+    saved, cache.SECONDS = cache.SECONDS, 0.0
+    try:
+        assert cache.get(token) is None  # past its time, the database is asked again
+    finally:
+        cache.SECONDS = saved
 
 
 def test_demo_accounts_are_refused_in_production(module_url: str) -> None:

@@ -33,8 +33,15 @@ class StaffRepository:
         query = select(t.StaffUser).where(t.StaffUser.demo.is_(True))
         return self.session.scalars(query.order_by(t.StaffUser.username)).all()
 
-    def session_row(self, token_hash: str) -> t.StaffSession | None:
-        return self.session.get(t.StaffSession, token_hash)
+    def session_and_user(self, token_hash: str) -> tuple[t.StaffSession, t.StaffUser] | None:
+        """A session row with its account, in one query."""
+        query = (
+            select(t.StaffSession, t.StaffUser)
+            .join(t.StaffUser, t.StaffUser.id == t.StaffSession.user_id)
+            .where(t.StaffSession.token_hash == token_hash)
+        )
+        found = self.session.execute(query).first()
+        return (found[0], found[1]) if found is not None else None
 
     def delete_session(self, token_hash: str) -> None:
         self.session.execute(delete(t.StaffSession).where(t.StaffSession.token_hash == token_hash))

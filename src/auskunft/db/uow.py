@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -11,12 +12,18 @@ from auskunft.db.repositories import CatalogRepository
 from auskunft.db.staff import ContactRepository, StaffRepository
 
 
+@lru_cache(maxsize=64)
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    """One session factory per engine (building one costs more than the query it serves)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
 class UnitOfWork:
     """Open a session for one use case; roll back unless commit() was called."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._factory = sessionmaker(engine, expire_on_commit=False)
+        self._factory = _factory(engine)
 
     def __enter__(self) -> UnitOfWork:
         self.session: Session = self._factory()

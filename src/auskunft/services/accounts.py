@@ -260,14 +260,14 @@ def resolve_session(
     """The login behind a cookie token, or None when it is unknown, expired or idle too long."""
     if not token or len(token) > 100:
         return None
-    row = uow.staff.session_row(token_hash(token))
-    if row is None:
+    found = uow.staff.session_and_user(token_hash(token))
+    if found is None:
         return None
+    row, user = found
     if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + policy.idle <= now:
         uow.staff.delete_session(row.token_hash)
         return None
-    user = uow.staff.user(row.user_id)
-    if user is None or (user.demo and not policy.allow_demo):
+    if user.demo and not policy.allow_demo:
         return None
     if now - _aware(row.last_seen_at) >= _TOUCH_EVERY:
         row.last_seen_at = now

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auskunft.config import Settings
@@ -54,26 +56,76 @@ def _uow(request: Request) -> UnitOfWork:
     return UnitOfWork(request.app.state.search.engine)
 
 
+# Resolved logins are remembered for LoginCache.SECONDS, so the desk's live search (a
+# request per pause in typing) does not ask the database each time. A logout in this
+# process forgets its entry at once; a logout or password change in another process
+# takes effect here within those seconds.
+class LoginCache:
+    """Session token -> resolved login, for SECONDS; one per app."""
+
+    SECONDS = 5.0
+    SIZE = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, Login]] = {}
+
+    def get(self, token: str) -> Login | None:
+        entry = self._entries.get(token) if token else None
+        if entry is None:
+            return None
+        if time.monotonic() - entry[0] > self.SECONDS:
+            self._entries.pop(token, None)
+            return None
+        return entry[1]
+
+    def put(self, token: str, login: Login) -> None:
+        if len(self._entries) >= self.SIZE:
+            self._entries.clear()
+        self._entries[token] = (time.monotonic(), login)
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def login_cache(request: Request) -> LoginCache:
+    """The app's cache of resolved logins."""
+    cache: LoginCache = request.app.state.logins
+    return cache
+
+
 def current_login(request: Request) -> Login | None:
     """The staff member behind the session cookie, or None (looked up once per request)."""
     if hasattr(request.state, "login"):
         found: Login | None = request.state.login
         return found
     token = request.cookies.get(SESSION_COOKIE, "")
-    login = None
-    if token:
+    login = login_cache(request).get(token)
+    if token and login is None:
         with _uow(request) as uow:
             login = accounts.resolve_session(
                 uow, token, policy(_settings(request)), datetime.now(UTC)
             )
             uow.commit()
+        if login is not None:
+            login_cache(request).put(token, login)
     request.state.login = login
     return login
 
 
-def require_login(request: Request) -> Login:
-    """Dependency of every staff page: the login, or the login form instead of the page."""
-    login = current_login(request)
+async def require_login(request: Request) -> Login:
+    """Dependency of every staff page: the login, or the login form instead of the page.
+
+    Async, so a remembered login costs no thread hop; a lookup runs in the thread pool.
+    """
+    token = request.cookies.get(SESSION_COOKIE, "")
+    login = login_cache(request).get(token)
+    if login is not None:
+        request.state.login = login
+    else:
+        login = await run_in_threadpool(current_login, request)
     if login is None:
         raise LoginRequired("Bitte melden Sie sich an.", message_en="Please log in.")
     return login
@@ -204,8 +256,10 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     login = current_login(request)
     if login is not None:
         check_csrf(login, csrf)
+        token = request.cookies.get(SESSION_COOKIE, "")
+        login_cache(request).forget(token)
         with _uow(request) as uow:
-            accounts.end_session(uow, request.cookies.get(SESSION_COOKIE, ""))
+            accounts.end_session(uow, token)
             uow.commit()
     response = RedirectResponse("/anmelden?abgemeldet=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
