@@ -41,8 +41,8 @@ chromium:
 install: $(STAMP) assets
 
 run: $(STAMP) assets
-	$(BIN)/auskunft db init
-	$(BIN)/auskunft serve --host $(HOST) --port $(PORT)
+	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft db init
+	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) assets chromium lint typecheck unit
 

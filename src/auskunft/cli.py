@@ -133,7 +133,7 @@ def db_init() -> None:
         click.echo("bei AUSKUNFT_ENV=production werden Demo-Konten abgewiesen):")
         for username, role, password in created:
             click.echo(f"  {username:<18} {role:<11} {password}")
-        click.echo("Anmelden: http://127.0.0.1:8000/anmelden")
+        click.echo(f"Anmelden: {settings.public_url.rstrip('/')}/anmelden")
         click.echo("")
 
 
