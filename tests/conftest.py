@@ -112,15 +112,20 @@ def catalog_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         _drop_pg_database(str(_pg_admin_url()), pg_name)
 
 
-@pytest.fixture
-def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A new seeded database for a test that writes."""
-    url, pg_name = _fresh_url(backend, tmp_path)
+def _seeded(backend: str, tmp: Path) -> Iterator[str]:
+    """A new database seeded with the demo catalog; dropped afterwards."""
+    url, pg_name = _fresh_url(backend, tmp)
     open_catalog(url)
     yield url
     get_engine(url).dispose()
     if pg_name:
         _drop_pg_database(str(_pg_admin_url()), pg_name)
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new seeded database for a test that writes."""
+    yield from _seeded(backend, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -132,9 +137,4 @@ def search(catalog_url: str) -> SearchEngine:
 @pytest.fixture(scope="module")
 def module_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A new seeded database shared by the tests of one module that write."""
-    url, pg_name = _fresh_url(backend, tmp_path_factory.mktemp(backend))
-    open_catalog(url)
-    yield url
-    get_engine(url).dispose()
-    if pg_name:
-        _drop_pg_database(str(_pg_admin_url()), pg_name)
+    yield from _seeded(backend, tmp_path_factory.mktemp(backend))
