@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -165,14 +165,9 @@ def ensure_demo_accounts(uow: UnitOfWork, now: datetime) -> list[tuple[str, str,
     return created
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def is_locked(user: t.StaffUser, now: datetime) -> bool:
     """Whether the account is waiting out a lockout."""
-    return user.locked_until is not None and _aware(user.locked_until) > now
+    return user.locked_until is not None and user.locked_until > now
 
 
 def authenticate(
@@ -189,7 +184,7 @@ def authenticate(
         _verify(_UNKNOWN_USER_HASH, password)
         raise _wrong_login()
     if user.locked_until is not None and is_locked(user, now):
-        raise _locked(_aware(user.locked_until))
+        raise _locked(user.locked_until)
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= policy.max_failures:
@@ -264,12 +259,12 @@ def resolve_session(
     if found is None:
         return None
     row, user = found
-    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + policy.idle <= now:
+    if row.expires_at <= now or row.last_seen_at + policy.idle <= now:
         uow.staff.delete_session(row.token_hash)
         return None
     if user.demo and not policy.allow_demo:
         return None
-    if now - _aware(row.last_seen_at) >= _TOUCH_EVERY:
+    if now - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = now
     return Login(user.id, user.username, user.role, row.csrf_token)
 

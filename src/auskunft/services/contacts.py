@@ -102,8 +102,7 @@ def log_contact(
 
 def public(row: t.Contact) -> dict[str, Any]:
     """A stored contact as the API returns it."""
-    start = row.started_at if row.started_at.tzinfo else row.started_at.replace(tzinfo=UTC)
-    end = row.ended_at if row.ended_at.tzinfo else row.ended_at.replace(tzinfo=UTC)
+    start, end = row.started_at, row.ended_at
     return {
         "id": row.id,
         "channel": row.channel,
