@@ -471,3 +471,12 @@ def test_a_nul_character_in_a_login_is_a_4xx(app: FastAPI) -> None:
     with TestClient(app, raise_server_exceptions=False) as c:
         r = login(c, "a\x00b", "whatever whatever")
     assert 400 <= r.status_code < 500
+
+
+def test_an_over_long_question_is_answered_with_a_message_not_cut(client: TestClient) -> None:
+    long_question = "Personalausweis " * 70  # 1,120 characters
+    for path in ("/desk", "/desk/treffer"):
+        r = client.get(path, params={"q": long_question}, headers={"HX-Request": "true"})
+        assert r.status_code == 200, path
+        assert 'role="alert"' in r.text and "Die Frage ist zu lang" in r.text, path
+        assert "data-result" not in r.text, path

@@ -10,6 +10,7 @@ from typing import Any
 from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.errors import InvalidInput
+from auskunft.services.search import check_municipality
 
 CHANNELS = ("115", "local", "counter", "email")
 OUTCOMES = ("answered", "appointment", "forwarded", "other")
@@ -68,11 +69,8 @@ def validate(uow: UnitOfWork, contact: NewContact, areas: set[str], now: datetim
             f"Die Leistung „{contact.service_id[:120]}“ gibt es im Katalog nicht.",
             f"There is no service '{contact.service_id[:120]}' in the catalog.",
         )
-    if contact.municipality is not None and contact.municipality not in areas:
-        raise _invalid(
-            f"Unbekannte Gemeinde „{contact.municipality[:80]}“.",
-            f"Unknown municipality '{contact.municipality[:80]}'.",
-        )
+    if contact.municipality is not None:
+        check_municipality(areas, contact.municipality)
 
 
 def log_contact(

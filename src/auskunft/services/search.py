@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +221,16 @@ class SearchEngine:
         )
 
 
+def check_municipality(areas: Container[str], place: Any) -> str:
+    """Return the area id if the catalog knows it, else raise InvalidInput naming it."""
+    if not isinstance(place, str) or place not in areas:
+        shown = str(place)[:80]
+        raise InvalidInput(
+            f"Unbekannte Gemeinde „{shown}“.", message_en=f"Unknown municipality '{shown}'."
+        )
+    return place
+
+
 def clean_query(q: Any) -> str:
     """Validate a question; control characters count as spaces."""
     if not isinstance(q, str):
@@ -260,11 +270,7 @@ def answer_question(
             message_en=f"limit must be an integer from 1 to {MAX_LIMIT}.",
         )
     snap = engine.snapshot()
-    place = municipality or DEFAULT_MUNICIPALITY
-    if not isinstance(place, str) or place not in snap.jurisdiction.areas:
-        raise InvalidInput(
-            f"Unbekannte Gemeinde „{place}“.", message_en=f"Unknown municipality '{place}'."
-        )
+    place = check_municipality(snap.jurisdiction.areas, municipality or DEFAULT_MUNICIPALITY)
     if participant is not None and participant not in snap.participants:
         raise InvalidInput(
             f"Unbekannter Teilnehmer „{participant}“.",

@@ -20,7 +20,7 @@ from auskunft.domain.opening import BERLIN
 from auskunft.services import accounts, catalog, contacts, mailer, portal
 from auskunft.services.accounts import Login
 from auskunft.services.contacts import CHANNELS, OUTCOMES, NewContact
-from auskunft.services.search import DEFAULT_MUNICIPALITY, answer_question
+from auskunft.services.search import DEFAULT_MUNICIPALITY, answer_question, check_municipality
 from auskunft.web.auth import check_csrf, require_login
 from auskunft.web.i18n import translations
 from auskunft.web.pages import ENVIRONMENTS, language_of, opening_info, render, search_engine
@@ -29,17 +29,13 @@ router = APIRouter(include_in_schema=False)
 
 StaffLogin = Annotated[Login, Depends(require_login)]
 RESULTS = 8
-MAX_QUERY = 1000
 
 
 def _place(request: Request, wanted: str | None) -> str:
-    areas = search_engine(request).snapshot().jurisdiction.areas
-    if wanted and wanted not in areas:
-        raise InvalidInput(
-            f"Unbekannte Gemeinde „{wanted[:80]}“.",
-            message_en=f"Unknown municipality '{wanted[:80]}'.",
-        )
-    return wanted or DEFAULT_MUNICIPALITY
+    """The caller's municipality: the one chosen, Kassel when none is."""
+    if not wanted:
+        return DEFAULT_MUNICIPALITY
+    return check_municipality(search_engine(request).snapshot().jurisdiction.areas, wanted)
 
 
 def _results(request: Request, q: str, place: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -120,13 +116,6 @@ def _context(
     }
 
 
-def _query(q: str | None) -> str:
-    text = q or ""
-    if len(text) > MAX_QUERY:
-        return text[:MAX_QUERY]
-    return text
-
-
 @router.get("/desk", response_class=HTMLResponse)
 def desk(
     request: Request,
@@ -170,7 +159,7 @@ def desk_results(
 ) -> HTMLResponse:
     """The result list (and the open card, for a new municipality) as an htmx fragment."""
     place = _place(request, gemeinde or None)
-    results, error = _results(request, _query(q), place)
+    results, error = _results(request, q, place)
     card = _card(request, leistung, place) if leistung else None
     return render(
         request,

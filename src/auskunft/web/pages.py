@@ -15,7 +15,12 @@ from auskunft.domain.catalog import WeeklyHours
 from auskunft.domain.errors import AuskunftError, InvalidInput
 from auskunft.domain.opening import BERLIN, opening_status, public_holidays
 from auskunft.services import catalog, portal
-from auskunft.services.search import DEFAULT_MUNICIPALITY, SearchEngine, answer_question
+from auskunft.services.search import (
+    DEFAULT_MUNICIPALITY,
+    SearchEngine,
+    answer_question,
+    check_municipality,
+)
 from auskunft.web.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, translations
 
 router = APIRouter(include_in_schema=False)
@@ -199,11 +204,7 @@ def service_page(request: Request, service_id: str) -> HTMLResponse:
 @router.get("/gemeinde")
 def choose_municipality(request: Request, wahl: str = "", next: str = "/") -> Response:
     """Remember the visitor's municipality in a cookie and go back where they were."""
-    areas = search_engine(request).snapshot().jurisdiction.areas
-    if wahl not in areas:
-        raise InvalidInput(
-            f"Unbekannte Gemeinde „{wahl[:80]}“.", message_en=f"Unknown municipality '{wahl[:80]}'."
-        )
+    check_municipality(search_engine(request).snapshot().jurisdiction.areas, wahl)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(MUNICIPALITY_COOKIE, wahl, max_age=COOKIE_MAX_AGE, samesite="lax")
     return response
