@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -86,7 +85,7 @@ def contact_reporter(request: Request) -> int | None:
 
     A dependency, so it answers 401 before the body is even looked at.
     """
-    from auskunft.web.auth import current_login
+    from auskunft.web.auth import current_login, tokens_match
 
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
@@ -101,7 +100,7 @@ def contact_reporter(request: Request) -> int | None:
         )
     login = current_login(request)
     sent = request.headers.get("X-CSRF-Token", "")
-    if login is not None and sent and hmac.compare_digest(sent.encode(), login.csrf_token.encode()):
+    if login is not None and tokens_match(login.csrf_token, sent):
         return login.user_id
     raise NotAuthenticated(
         "Anmeldung nötig: ein API-Token (Authorization: Bearer …) oder eine Sitzung mit "

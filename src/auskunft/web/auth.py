@@ -131,9 +131,14 @@ async def require_login(request: Request) -> Login:
     return login
 
 
+def tokens_match(expected: str, given: str) -> bool:
+    """Whether a sent token is the expected one (constant time; empty never matches)."""
+    return bool(expected) and bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+
+
 def check_csrf(login: Login, token: str) -> None:
     """A form post must carry the token of the session's pages."""
-    if not token or not hmac.compare_digest(token.encode(), login.csrf_token.encode()):
+    if not tokens_match(login.csrf_token, token):
         raise csrf_failure()
 
 
@@ -211,7 +216,7 @@ def login_submit(
     next: Annotated[str, Form()] = STAFF_HOME,
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not csrf or not hmac.compare_digest(cookie.encode(), csrf.encode()):
+    if not tokens_match(cookie, csrf):
         raise csrf_failure()
     english = language_of(request) == "en"
     target = safe_next(next, STAFF_HOME)
