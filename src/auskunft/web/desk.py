@@ -14,16 +14,15 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auskunft.db.uow import UnitOfWork
-from auskunft.domain.catalog import WeeklyHours
 from auskunft.domain.errors import AuskunftError, InvalidInput
 from auskunft.domain.opening import BERLIN
-from auskunft.services import accounts, catalog, contacts, mailer, portal
+from auskunft.services import accounts, contacts, mailer, portal
 from auskunft.services.accounts import Login
 from auskunft.services.contacts import CHANNELS, OUTCOMES, NewContact
 from auskunft.services.search import DEFAULT_MUNICIPALITY, answer_question, check_municipality
 from auskunft.web.auth import check_csrf, require_login
 from auskunft.web.i18n import translations
-from auskunft.web.pages import ENVIRONMENTS, language_of, opening_info, render, search_engine
+from auskunft.web.pages import ENVIRONMENTS, language_of, render, search_engine, service_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,21 +53,6 @@ def _results(request: Request, q: str, place: str) -> tuple[list[dict[str, Any]]
     return hits, None
 
 
-def _card(request: Request, service_id: str, place: str) -> dict[str, Any]:
-    """Everything the service card shows for a service and the caller's municipality."""
-    engine = search_engine(request)
-    english = language_of(request) == "en"
-    with UnitOfWork(engine.engine) as uow:
-        record = catalog.get_service(
-            uow, engine.snapshot().jurisdiction, service_id=service_id, municipality=place
-        )
-    office = record["authority"]
-    hours = (
-        opening_info(WeeklyHours.from_mapping(office["opening_hours"]), english) if office else None
-    )
-    return {"service": record, "office": office, "opening": hours}
-
-
 def _parse_started(value: str | None, now: datetime | None = None) -> datetime:
     """The call's start as the page recorded it; now when it is missing or not believable."""
     now = now or datetime.now(UTC)
@@ -96,7 +80,7 @@ def _context(
     started: datetime,
 ) -> dict[str, Any]:
     results, error = _results(request, q, place)
-    card = _card(request, service_id, place) if service_id else None
+    card = service_for(request, service_id, place) if service_id else None
     with UnitOfWork(search_engine(request).engine) as uow:
         towns = portal.municipalities(uow)
     return {
@@ -160,7 +144,7 @@ def desk_results(
     """The result list (and the open card, for a new municipality) as an htmx fragment."""
     place = _place(request, gemeinde or None)
     results, error = _results(request, q, place)
-    card = _card(request, leistung, place) if leistung else None
+    card = service_for(request, leistung, place) if leistung else None
     return render(
         request,
         "_desk_results.html",
@@ -186,7 +170,7 @@ def desk_card(
     return render(
         request,
         "_desk_card.html",
-        card=_card(request, service_id, place),
+        card=service_for(request, service_id, place),
         municipality=place,
         service_id=service_id,
         csrf=login.csrf_token,
@@ -250,7 +234,7 @@ def email_caller(
                 "Bitte zuerst eine Leistung öffnen.", message_en="Please open a service first."
             )
         address = mailer.check_address(to)
-        card = _card(request, service, place)
+        card = service_for(request, service, place)
         settings = request.app.state.settings
         body = (
             ENVIRONMENTS[mail_language]

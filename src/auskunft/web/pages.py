@@ -109,6 +109,22 @@ def opening_info(weekly: WeeklyHours, english: bool) -> dict[str, Any]:
     return {"status": status, "weekly": weekly.to_mapping()}
 
 
+def service_for(request: Request, service_id: str, place: str) -> dict[str, Any]:
+    """A service, its responsible office for the municipality, and whether that is open now
+    (what the service page and the desk's service card show)."""
+    engine = search_engine(request)
+    with UnitOfWork(engine.engine) as uow:
+        record = catalog.get_service(
+            uow, engine.snapshot().jurisdiction, service_id=service_id, municipality=place
+        )
+    office = record["authority"]
+    opening = None
+    if office:
+        weekly = WeeklyHours.from_mapping(office["opening_hours"])
+        opening = opening_info(weekly, language_of(request) == "en")
+    return {"service": record, "office": office, "opening": opening}
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     english = language_of(request) == "en"
@@ -178,27 +194,11 @@ def life_situation(request: Request, topic_id: str) -> HTMLResponse:
 
 @router.get("/leistungen/{service_id}", response_class=HTMLResponse)
 def service_page(request: Request, service_id: str) -> HTMLResponse:
-    engine = search_engine(request)
     place = _municipality(request)
-    english = language_of(request) == "en"
-    with UnitOfWork(engine.engine) as uow:
-        record = catalog.get_service(
-            uow, engine.snapshot().jurisdiction, service_id=service_id, municipality=place
-        )
+    shown = service_for(request, service_id, place)
+    with UnitOfWork(search_engine(request).engine) as uow:
         towns = portal.municipalities(uow)
-    office = record["authority"]
-    opening = None
-    if office:
-        opening = opening_info(WeeklyHours.from_mapping(office["opening_hours"]), english)
-    return render(
-        request,
-        "service.html",
-        service=record,
-        office=office,
-        opening=opening,
-        municipality=place,
-        municipalities=towns,
-    )
+    return render(request, "service.html", **shown, municipality=place, municipalities=towns)
 
 
 @router.get("/gemeinde")
