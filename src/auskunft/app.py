@@ -11,8 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from auskunft import __version__
 from auskunft.config import Settings, get_settings
 from auskunft.services.bootstrap import open_catalog
+from auskunft.services.calendars import BookingPolicy
 from auskunft.services.search import SearchEngine
-from auskunft.web import api, auth, desk, errors, pages
+from auskunft.web import api, appointments_api, auth, desk, errors, pages
+from auskunft.web.ratelimit import RateLimiter
 from auskunft.web.timing import ServerTiming
 
 
@@ -38,8 +40,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.search = search
     app.state.logins = auth.LoginCache()
+    app.state.policy = BookingPolicy.from_settings(settings)
+    app.state.rate_limiter = RateLimiter(
+        settings.rate_limit_per_minute, enabled=settings.rate_limits == "on"
+    )
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(appointments_api.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(desk.router)

@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -33,10 +34,16 @@ def missing_front_end() -> list[str]:
 
 
 @contextmanager
-def live_server(data_dir: Path, timeout: float = 30.0) -> Iterator[str]:
-    """Serve the app on a fresh seeded SQLite database in data_dir; yield its base URL."""
-    database_url = f"sqlite:///{data_dir / 'auskunft.sqlite3'}"
-    app = create_app(Settings(database_url=database_url, data_dir=data_dir, env="test"))
+def live_server(
+    data_dir: Path,
+    timeout: float = 30.0,
+    *,
+    database_url: str | None = None,
+    **settings: Any,
+) -> Iterator[str]:
+    """Serve the app (by default on a fresh seeded SQLite database in data_dir); yield its URL."""
+    database_url = database_url or f"sqlite:///{data_dir / 'auskunft.sqlite3'}"
+    app = create_app(Settings(database_url=database_url, data_dir=data_dir, env="test", **settings))
     # The socket is bound here, so the port is known and cannot be taken in between.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -8,6 +8,7 @@ from types import TracebackType
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from auskunft.db.appointments import AppointmentRepository
 from auskunft.db.repositories import CatalogRepository
 from auskunft.db.staff import ContactRepository, StaffRepository
 
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(self.session)
         self.staff = StaffRepository(self.session)
         self.contacts = ContactRepository(self.session)
+        self.appointments = AppointmentRepository(self.session)
         return self
 
     def __exit__(

@@ -75,3 +75,10 @@ class MailFailed(AuskunftError):
 
     status = 502
     code = "mail_failed"
+
+
+class LimitReached(AuskunftError):
+    """A booking limit or the request rate of a client is exhausted."""
+
+    status = 429
+    code = "limit_reached"

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from auskunft.db.engine import get_engine, needs_schema, upgrade
 from auskunft.db.uow import UnitOfWork
 from auskunft.services import Progress
+from auskunft.services.demo_calendars import seed_demo_calendars
 from auskunft.services.demo_catalog import import_demo_catalog
 
 
@@ -38,4 +39,7 @@ def open_catalog(url: str, progress: Progress | None = None) -> tuple[Engine, bo
             import_demo_catalog(uow, progress=progress)
             uow.commit()
             seeded = True
+        if not uow.appointments.calendars() and uow.catalog.authority("kassel-buergerbuero"):
+            seed_demo_calendars(uow)
+            uow.commit()
     return engine, seeded

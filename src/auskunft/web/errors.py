@@ -54,6 +54,8 @@ def install(app: FastAPI) -> None:
         if _wants_page(request):
             return _page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429:
+            headers = {"Retry-After": "60"}
         return JSONResponse(
             _body(exc.code, exc.message, exc.message_en), status_code=exc.status, headers=headers
         )

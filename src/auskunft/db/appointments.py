@@ -1,0 +1,215 @@
+"""Repository of calendars, appointments, their capacity cells and the waitlist."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from auskunft.db import tables as t
+from auskunft.domain.booking import HOLDING
+
+
+class AppointmentRepository:
+    """Reads and writes of the booking engine within a unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- writing safely --------------------------------------------------
+    def lock_for_write(self) -> None:
+        """Take SQLite's write lock now, before the first read of a booking.
+
+        In WAL mode a transaction that read first and writes later fails at
+        once ("database is locked") when another writer committed in between;
+        taking the lock up front makes concurrent bookings queue instead (the
+        busy timeout waits). PostgreSQL needs nothing: the unique cells decide.
+        """
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.execute(text("BEGIN IMMEDIATE"))
+
+    def claim_cells(self, counter_id: int, cells: Sequence[int], appointment_id: int) -> bool:
+        """Take every cell for the appointment, or none; tell whether it worked.
+
+        Conflicting rows are skipped instead of raising, so a failed attempt does
+        not abort a PostgreSQL transaction and the next counter can be tried.
+        """
+        rows = [
+            {"counter_id": counter_id, "cell": c, "appointment_id": appointment_id} for c in cells
+        ]
+        dialect = self.session.get_bind().dialect.name
+        factory: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = factory(t.CounterCell).values(rows).on_conflict_do_nothing()
+        taken = int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        if taken == len(rows):
+            return True
+        if taken:
+            self.release_cells(appointment_id)
+        return False
+
+    def release_cells(self, appointment_id: int) -> None:
+        self.session.execute(
+            delete(t.CounterCell).where(t.CounterCell.appointment_id == appointment_id)
+        )
+
+    # -- calendars -------------------------------------------------------
+    def calendar(self, location_id: str) -> t.Calendar | None:
+        return self.session.get(t.Calendar, location_id)
+
+    def calendars(self) -> Sequence[tuple[t.Calendar, t.Location]]:
+        query = (
+            select(t.Calendar, t.Location)
+            .join(t.Location, t.Location.id == t.Calendar.location_id)
+            .order_by(t.Location.authority_id, t.Location.name)
+        )
+        return [(c, loc) for c, loc in self.session.execute(query).all()]
+
+    def counters(self, location_id: str) -> Sequence[t.Counter]:
+        query = select(t.Counter).where(t.Counter.location_id == location_id)
+        return self.session.scalars(query.order_by(t.Counter.position, t.Counter.id)).all()
+
+    def rules(self, location_id: str) -> Sequence[t.OpeningRule]:
+        query = (
+            select(t.OpeningRule)
+            .join(t.Counter, t.Counter.id == t.OpeningRule.counter_id)
+            .where(t.Counter.location_id == location_id)
+        )
+        return self.session.scalars(query).all()
+
+    def exceptions(self, location_id: str) -> Sequence[t.CalendarException]:
+        query = select(t.CalendarException).where(t.CalendarException.location_id == location_id)
+        return self.session.scalars(query).all()
+
+    def offered_services(self, location_id: str) -> dict[str, int | None]:
+        """Services bookable at a location, with their duration there."""
+        query = select(t.ServiceLocation.service_id, t.ServiceLocation.duration_minutes).where(
+            t.ServiceLocation.location_id == location_id, t.ServiceLocation.appointment.is_(True)
+        )
+        return {sid: minutes for sid, minutes in self.session.execute(query).all()}
+
+    def services_by_location(self) -> dict[str, list[str]]:
+        query = (
+            select(t.ServiceLocation.location_id, t.ServiceLocation.service_id)
+            .where(t.ServiceLocation.appointment.is_(True))
+            .order_by(t.ServiceLocation.location_id, t.ServiceLocation.service_id)
+        )
+        grouped: dict[str, list[str]] = {}
+        for location_id, service_id in self.session.execute(query).all():
+            grouped.setdefault(location_id, []).append(service_id)
+        return grouped
+
+    # -- appointments ----------------------------------------------------
+    def busy(
+        self, location_id: str, start: int, end: int, *, exclude: int | None = None
+    ) -> list[tuple[int, int, int]]:
+        """(counter, start, busy until) of every visit holding time in [start, end)."""
+        query = select(
+            t.Appointment.counter_id, t.Appointment.start_minute, t.Appointment.busy_until
+        ).where(
+            t.Appointment.location_id == location_id,
+            t.Appointment.start_minute < end,
+            # A visit starts at most a day before the range and still holds time in it.
+            t.Appointment.start_minute >= start - 24 * 60,
+            t.Appointment.busy_until > start,
+            t.Appointment.status.in_(HOLDING),
+        )
+        if exclude is not None:
+            query = query.where(t.Appointment.id != exclude)
+        return [(c, s, b) for c, s, b in self.session.execute(query).all()]
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def by_code(self, code: str, *, for_update: bool = False) -> t.Appointment | None:
+        query = select(t.Appointment).where(t.Appointment.code == code)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def by_id(self, appointment_id: int) -> t.Appointment | None:
+        return self.session.get(t.Appointment, appointment_id)
+
+    def code_taken(self, code: str) -> bool:
+        query = select(func.count()).select_from(t.Appointment).where(t.Appointment.code == code)
+        return bool(self.session.scalar(query))
+
+    def active_for_person(
+        self, service_ids: Sequence[str], email: str, phone: str, now_minute: int
+    ) -> int:
+        """How many coming visits for any of the services a person (e-mail or phone) holds."""
+        who = [t.Appointment.email == email] if email else []
+        if phone:
+            who.append(t.Appointment.phone == phone)
+        if not who:
+            return 0
+        query = (
+            select(func.count(func.distinct(t.Appointment.id)))
+            .join(t.AppointmentService, t.AppointmentService.appointment_id == t.Appointment.id)
+            .where(
+                or_(*who),
+                t.AppointmentService.service_id.in_(list(service_ids)),
+                t.Appointment.status.in_(("booked", "provisional", "offered")),
+                t.Appointment.start_minute >= now_minute,
+            )
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def day(self, location_id: str, start: int, end: int) -> Sequence[t.Appointment]:
+        """Every visit of a location starting in [start, end), cancelled ones included."""
+        query = (
+            select(t.Appointment)
+            .where(
+                t.Appointment.location_id == location_id,
+                t.Appointment.start_minute >= start,
+                t.Appointment.start_minute < end,
+            )
+            .order_by(t.Appointment.start_minute, t.Appointment.counter_id)
+        )
+        return self.session.scalars(query).all()
+
+    def holds_expired(self, now: datetime) -> Sequence[t.Appointment]:
+        query = select(t.Appointment).where(
+            t.Appointment.status.in_(("provisional", "offered")),
+            t.Appointment.expires_at.is_not(None),
+            t.Appointment.expires_at <= now,
+        )
+        return self.session.scalars(query.order_by(t.Appointment.id)).all()
+
+    def to_purge(self, before_minute: int) -> Sequence[t.Appointment]:
+        query = select(t.Appointment).where(
+            t.Appointment.purged.is_(False), t.Appointment.busy_until < before_minute
+        )
+        return self.session.scalars(query).all()
+
+    def count_cells_over_capacity(self) -> int:
+        """Cells held by visits that are not holding time any more (should be none)."""
+        query = (
+            select(func.count())
+            .select_from(t.CounterCell)
+            .join(t.Appointment, t.Appointment.id == t.CounterCell.appointment_id)
+            .where(t.Appointment.status.not_in(HOLDING))
+        )
+        return int(self.session.scalar(query) or 0)
+
+    # -- waitlist --------------------------------------------------------
+    def waiting(self, location_id: str) -> Sequence[t.WaitlistEntry]:
+        query = select(t.WaitlistEntry).where(
+            t.WaitlistEntry.location_id == location_id, t.WaitlistEntry.status == "waiting"
+        )
+        return self.session.scalars(query.order_by(t.WaitlistEntry.id)).all()
+
+    def waitlist_entry(self, entry_id: int) -> t.WaitlistEntry | None:
+        return self.session.get(t.WaitlistEntry, entry_id)
+
+    def set_waitlist_status(self, entry_id: int, status: str) -> None:
+        self.session.execute(
+            update(t.WaitlistEntry).where(t.WaitlistEntry.id == entry_id).values(status=status)
+        )

@@ -1,0 +1,1 @@
+"""Background work: a job table claimed by a worker (`auskunft worker` or in-process)."""

@@ -1,0 +1,151 @@
+"""Loading a location's calendar and the visit length of a set of services."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from auskunft.db.uow import UnitOfWork
+from auskunft.domain.booking import ceil_to
+from auskunft.domain.calendar import Calendar, DayException, WeeklyRule
+from auskunft.domain.errors import InvalidInput, NotFound
+from auskunft.domain.opening import public_holidays
+
+DEFAULT_DURATION = 15  # minutes, when neither the location nor the service names one
+MAX_SERVICES = 5
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    """Limits and shares from the settings (the `AUSKUNFT_*` appointment settings)."""
+
+    horizon_days: int = 60
+    lead_minutes: int = 120
+    phone_share: int = 25  # percent of the counters
+    phone_release_days: int = 2
+    wedding_hold_days: int = 14
+    waitlist_offer_hours: int = 12
+    limit_per_service: int = 1
+    retention_days: int = 30
+    reminder_hour: int = 10
+    secret: bytes = b"development only"  # signs manage links; see Settings.secret
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> BookingPolicy:
+        """Take the policy's fields from a settings object."""
+        return cls(
+            secret=settings.secret(),
+            horizon_days=settings.booking_horizon_days,
+            lead_minutes=settings.booking_lead_minutes,
+            phone_share=settings.phone_share,
+            phone_release_days=settings.phone_release_days,
+            wedding_hold_days=settings.wedding_hold_days,
+            waitlist_offer_hours=settings.waitlist_offer_hours,
+            limit_per_service=settings.appointment_limit_per_service,
+            retention_days=settings.appointment_retention_days,
+            reminder_hour=settings.reminder_hour,
+        )
+
+
+@dataclass(frozen=True)
+class Bookable:
+    """A location's calendar and what a visit for the asked services takes there."""
+
+    calendar: Calendar
+    kind: str  # office | venue
+    services: tuple[str, ...]
+    duration: int  # minutes, rounded up to the grid
+
+
+# Calendars change rarely and are read on every slot search and booking; the
+# cache key carries the calendar's version, which every edit bumps.
+_cache: dict[tuple[str, str, int, BookingPolicy], Calendar] = {}
+_cache_lock = threading.Lock()
+
+
+def _not_found(location_id: str) -> NotFound:
+    return NotFound(
+        f"Es gibt keinen buchbaren Standort „{location_id[:120]}“.",
+        message_en=f"There is no bookable location '{location_id[:120]}'.",
+    )
+
+
+def load_calendar(uow: UnitOfWork, policy: BookingPolicy, location_id: str) -> tuple[Calendar, str]:
+    """The calendar of a location and its kind; NotFound when it takes no bookings."""
+    row = uow.appointments.calendar(location_id)
+    if row is None:
+        raise _not_found(location_id)
+    key = (str(uow.engine.url), location_id, row.version, policy)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached, row.kind
+    counters = uow.appointments.counters(location_id)
+    share = policy.phone_share if row.phone_share is None else row.phone_share
+    calendar = Calendar(
+        location_id=location_id,
+        counters=tuple(c.id for c in counters),
+        rules=tuple(
+            WeeklyRule(r.counter_id, r.weekday, r.opens, r.closes, r.valid_from, r.valid_to)
+            for r in uow.appointments.rules(location_id)
+        ),
+        exceptions=tuple(
+            DayException(e.day, e.counter_id, e.opens, e.closes, e.reason)
+            for e in uow.appointments.exceptions(location_id)
+        ),
+        grid=row.grid_minutes,
+        buffer=row.buffer_minutes,
+        horizon_days=policy.horizon_days if row.horizon_days is None else row.horizon_days,
+        lead_minutes=policy.lead_minutes if row.lead_minutes is None else row.lead_minutes,
+        phone_share=share / 100,
+        phone_release_days=policy.phone_release_days,
+        holiday=public_holidays("HE"),
+    )
+    with _cache_lock:
+        if len(_cache) > 512:
+            _cache.clear()
+        _cache[key] = calendar
+    return calendar, row.kind
+
+
+def bookable(
+    uow: UnitOfWork, policy: BookingPolicy, location_id: str, service_ids: Sequence[str]
+) -> Bookable:
+    """Check that a location offers every asked service by appointment; sum their lengths."""
+    if not isinstance(location_id, str) or not location_id.strip():
+        raise InvalidInput("Bitte einen Standort angeben.", message_en="Please name a location.")
+    if not service_ids:
+        raise InvalidInput(
+            "Bitte mindestens eine Leistung angeben.",
+            message_en="Please name at least one service.",
+        )
+    if len(service_ids) > MAX_SERVICES:
+        raise InvalidInput(
+            f"Höchstens {MAX_SERVICES} Leistungen in einem Termin.",
+            message_en=f"At most {MAX_SERVICES} services in one appointment.",
+        )
+    calendar, kind = load_calendar(uow, policy, location_id)
+    offered = uow.appointments.offered_services(location_id)
+    total = 0
+    for service_id in service_ids:
+        if service_id not in offered:
+            raise InvalidInput(
+                f"Die Leistung „{service_id[:120]}“ ist an diesem Standort nicht buchbar.",
+                message_en=f"The service '{service_id[:120]}' cannot be booked at this location.",
+            )
+        minutes = offered[service_id]
+        if minutes is None:
+            service = uow.catalog.service(service_id)
+            minutes = (service.duration_minutes if service else None) or DEFAULT_DURATION
+        total += minutes
+    return Bookable(calendar, kind, tuple(service_ids), ceil_to(total, calendar.grid))
+
+
+def bump_version(uow: UnitOfWork, location_id: str) -> None:
+    """Mark a calendar changed, so every process reloads it."""
+    row = uow.appointments.calendar(location_id)
+    if row is None:
+        raise _not_found(location_id)
+    row.version += 1
