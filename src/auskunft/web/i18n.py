@@ -1,6 +1,7 @@
 """Languages of the pages: German first, English second (gettext catalogs via Babel).
 
-Message ids are English; `locale/de.po` holds the German texts. The catalogs
+Message ids are English; `locale/de.po` and one `locale/de-<feature>.po` per
+feature hold the German texts. The catalogs
 are read and compiled in memory when the process starts, so there is no build
 step; a test checks that every message of the templates and the web code has
 a German translation.
@@ -13,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from io import BytesIO
 
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -26,13 +28,25 @@ def translations(language: str) -> gettext.NullTranslations:
     """Return the compiled translations of a language (English: the message ids)."""
     if language == "en":
         return gettext.NullTranslations()
-    path = resources.files("auskunft.web") / "locale" / f"{language}.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+    catalog = Catalog(locale=language)
+    for message in messages(language):
+        catalog[message.id] = message
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+def messages(language: str) -> list[Message]:
+    """Every message of a language's catalogs: `de.po` and the feature files `de-*.po`."""
+    folder = resources.files("auskunft.web") / "locale"
+    found: list[Message] = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = path.name
+        if name == f"{language}.po" or (name.startswith(f"{language}-") and name.endswith(".po")):
+            with path.open("rb") as handle:
+                found.extend(m for m in read_po(handle, locale=language) if m.id)
+    return found
 
 
 def pick_language(requested: str | None) -> str:
