@@ -44,8 +44,15 @@ class AppointmentRepository:
         ]
         dialect = self.session.get_bind().dialect.name
         factory: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = factory(t.CounterCell).values(rows).on_conflict_do_nothing()
-        taken = int(self.session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        statement = (
+            factory(t.CounterCell)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(t.CounterCell.cell)
+        )
+        # RETURNING counts what was really inserted; rowcount is not reliable for
+        # ORM-enabled inserts on every driver.
+        taken = len(self.session.execute(statement).all())
         if taken == len(rows):
             return True
         if taken:
