@@ -420,6 +420,8 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(12), default="booked")
     channel: Mapped[str] = mapped_column(String(10), default="online")
     booked_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    # The staff member behind the last change (cancel, move, arrival, confirmation).
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
