@@ -438,7 +438,11 @@ def hold_for_waitlist(
         language=entry.language,
         created_at=now,
         changed_at=now,
-        expires_at=min(now + timedelta(hours=policy.waitlist_offer_hours), start),
+        # An offer for a visit soon is held only until the booking lead time before it.
+        expires_at=min(
+            now + timedelta(hours=policy.waitlist_offer_hours),
+            start - timedelta(minutes=visit.calendar.lead_minutes),
+        ),
         waitlist_id=entry.id,
         services=[t.AppointmentService(position=0, service_id=entry.service_id)],
     )
