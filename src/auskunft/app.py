@@ -13,7 +13,7 @@ from auskunft.config import Settings, get_settings
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.calendars import BookingPolicy
 from auskunft.services.search import SearchEngine
-from auskunft.web import api, appointments_api, auth, desk, errors, pages
+from auskunft.web import api, appointments_api, auth, booking, desk, errors, pages
 from auskunft.web.ratelimit import RateLimiter
 from auskunft.web.timing import ServerTiming
 
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(desk.router)
+    app.include_router(booking.router)
     app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(packages=[("auskunft.web", "static")]), name="static")
 

@@ -1,0 +1,379 @@
+"""The citizen books an appointment in the portal: location, day, time, contact, done.
+
+One step per page with plain links and forms, so the flow works without
+JavaScript; every post answers with a redirect to a page that can be reloaded,
+or with its form again (input kept, the problem said, a 4xx status). When no
+time is free in the whole booking horizon, the waitlist is offered instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from auskunft.domain.booking import Slot
+from auskunft.domain.errors import AuskunftError, Conflict, NotFound
+from auskunft.services import appointments as booking
+from auskunft.services import portal, waitlist
+from auskunft.web import booking_manage
+from auskunft.web.booking_views import (
+    check_form,
+    clean,
+    clock_of_start,
+    count_post,
+    day_label,
+    location_view,
+    message,
+    month_groups,
+    now,
+    open_uow,
+    page,
+    parse_day,
+    parse_start,
+    policy,
+    services_view,
+    shown,
+    time_choices,
+    time_gone,
+    time_label,
+    today,
+)
+from auskunft.web.pages import _municipality, language_of, service_for
+
+router = APIRouter(include_in_schema=False)
+
+ServiceId = Annotated[str, Path(max_length=120)]
+Param = Annotated[str, Query(max_length=120)]
+Field = Annotated[str, Form()]
+EntryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Token = Annotated[str, Query(max_length=100)]
+
+
+def _flow(request: Request, service_id: str) -> dict[str, Any]:
+    """The service and the locations that take online bookings for it, responsible first."""
+    place = _municipality(request)
+    shown = service_for(request, service_id, place)
+    service, office = shown["service"], shown["office"]
+    with open_uow(request) as uow:
+        offering = {
+            loc["id"]: loc["authority_id"]
+            for loc in booking.list_locations(uow)
+            if service_id in loc["services"]
+        }
+        towns = dict(portal.municipalities(uow))
+    locations = [
+        {**loc, "responsible": office is not None and offering[loc["id"]] == office["id"]}
+        for loc in service["locations"]
+        if loc["appointment"] and loc["id"] in offering
+    ]
+    locations.sort(key=lambda loc: not loc["responsible"])
+    if not service["appointment"] or not locations:
+        raise NotFound(
+            "Für diese Leistung gibt es keine Online-Terminbuchung. Unter 115 hilft das "
+            "Servicecenter weiter.",
+            message_en="This service cannot be booked online. The service center on 115 helps.",
+        )
+    english = language_of(request) == "en"
+    return {
+        "service": {
+            "id": service["id"],
+            "name": (english and service["name_en"]) or service["name"],
+            "documents": service["documents"],
+        },
+        "locations": locations,
+        "municipality": towns.get(place, place),
+    }
+
+
+def _location(flow: dict[str, Any], location_id: str) -> dict[str, Any]:
+    for loc in flow["locations"]:
+        if loc["id"] == location_id:
+            found: dict[str, Any] = loc
+            return found
+    raise NotFound(
+        "An diesem Standort kann diese Leistung nicht online gebucht werden.",
+        message_en="This service cannot be booked online at this location.",
+    )
+
+
+def _link(service_id: str, **params: str) -> str:
+    return f"/termin/buchen/{quote(service_id)}?" + urlencode(params)
+
+
+def _slots(
+    request: Request, service_id: str, location_id: str, first: date, last: date
+) -> list[Slot]:
+    with open_uow(request) as uow:
+        return booking.find_slots(
+            uow,
+            policy(request),
+            service_ids=[service_id],
+            location_id=location_id,
+            first=first,
+            last=last,
+            now=now(),
+        )
+
+
+def _days(
+    request: Request,
+    flow: dict[str, Any],
+    location: dict[str, Any],
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """Step 2: the days with free times, or the waitlist when there are none."""
+    service_id, location_id = flow["service"]["id"], location["id"]
+    first = today()
+    slots = _slots(request, service_id, location_id, first, first + timedelta(days=365))
+    months = month_groups(
+        slots,
+        language_of(request),
+        lambda day: _link(service_id, standort=location_id, tag=day.isoformat()),
+    )
+    extra.setdefault("person", {})
+    return page(
+        request,
+        "booking_days.html",
+        status_code,
+        location=location,
+        months=months,
+        **flow,
+        **extra,
+    )
+
+
+def _times(
+    request: Request,
+    flow: dict[str, Any],
+    location: dict[str, Any],
+    day: date,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """Step 3: the free times of a day."""
+    service_id, location_id = flow["service"]["id"], location["id"]
+    choices = _free_times(request, service_id, location_id, day)
+    for choice in choices:
+        choice["href"] = _link(
+            service_id, standort=location_id, tag=day.isoformat(), zeit=choice["value"]
+        )
+    return page(
+        request,
+        "booking_times.html",
+        status_code,
+        location=location,
+        day=day_label(day, language_of(request)),
+        day_value=day.isoformat(),
+        times=choices,
+        days_link=_link(service_id, standort=location_id),
+        **flow,
+        **extra,
+    )
+
+
+def _details(
+    request: Request,
+    flow: dict[str, Any],
+    location: dict[str, Any],
+    day: date,
+    start: datetime | None,
+    status_code: int = 200,
+    *,
+    times: list[dict[str, str]] | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """Step 4: name and e-mail for the chosen time (or another time, when it was taken)."""
+    lang = language_of(request)
+    extra.setdefault("person", {})
+    return page(
+        request,
+        "booking_details.html",
+        status_code,
+        location=location,
+        day=day_label(day, lang),
+        day_value=day.isoformat(),
+        time=time_label(start, lang) if start else "",
+        zeit=clock_of_start(start),
+        times=times,
+        days_link=_link(flow["service"]["id"], standort=location["id"]),
+        retention=policy(request).retention_days,
+        **flow,
+        **extra,
+    )
+
+
+def _free_times(
+    request: Request, service_id: str, location_id: str, day: date
+) -> list[dict[str, str]]:
+    return time_choices(_slots(request, service_id, location_id, day, day), language_of(request))
+
+
+@router.get("/termin/buchen/{service_id}", response_class=HTMLResponse)
+def choose(
+    request: Request,
+    service_id: ServiceId,
+    standort: Param = "",
+    tag: Param = "",
+    zeit: Param = "",
+) -> HTMLResponse:
+    """The booking flow; each query parameter chosen is one step further."""
+    flow = _flow(request, service_id)
+    if not standort:
+        return page(request, "booking_locations.html", **flow)
+    location = _location(flow, standort)
+    if not tag:
+        return _days(request, flow, location)
+    day = parse_day(tag)
+    if not zeit:
+        return _times(request, flow, location, day)
+    start = parse_start(day, zeit)
+    free = {c["value"] for c in _free_times(request, service_id, location["id"], day)}
+    if clock_of_start(start) not in free:
+        gone = time_gone()
+        return _times(request, flow, location, day, gone.status, error=message(request, gone))
+    return _details(request, flow, location, day, start)
+
+
+@router.post("/termin/buchen/{service_id}")
+def book(
+    request: Request,
+    service_id: ServiceId,
+    csrf: Field = "",
+    standort: Field = "",
+    tag: Field = "",
+    zeit: Field = "",
+    name: Field = "",
+    email: Field = "",
+    phone: Field = "",
+) -> Response:
+    """Book the chosen time; the confirmation page follows."""
+    check_form(request, csrf)
+    flow = _flow(request, service_id)
+    location = _location(flow, standort)
+    day = parse_day(tag)
+    person = {"name": name, "email": email, "phone": phone}
+    start = None
+    try:
+        person = {key: clean(value) for key, value in person.items()}
+        start = parse_start(day, zeit)
+        count_post(request)
+        with open_uow(request) as uow:
+            done = booking.book(
+                uow,
+                policy(request),
+                service_ids=[service_id],
+                location_id=location["id"],
+                start=start,
+                person=booking.Person(name, email, phone, language_of(request)),
+                now=now(),
+            )
+            uow.commit()
+            code, token = done.appointment.code, done.manage_token
+    except AuskunftError as exc:
+        person = {key: shown(value) for key, value in person.items()}
+        times = None
+        if isinstance(exc, Conflict) or start is None:
+            times = _free_times(request, service_id, location["id"], day)
+            start = None
+        return _details(
+            request,
+            flow,
+            location,
+            day,
+            start,
+            exc.status,
+            times=times,
+            error=message(request, exc),
+            person=person,
+        )
+    return RedirectResponse(f"/termin/{code}/bestaetigung?token={quote(token)}", status_code=303)
+
+
+@router.post("/warteliste")
+def join_waitlist(
+    request: Request,
+    csrf: Field = "",
+    leistung: Field = "",
+    standort: Field = "",
+    name: Field = "",
+    email: Field = "",
+    phone: Field = "",
+) -> Response:
+    """Wait for a time at a location that has none free; offers come by e-mail."""
+    check_form(request, csrf)
+    flow = _flow(request, leistung[:120])
+    location = _location(flow, standort)
+    person = {"name": name, "email": email, "phone": phone}
+    try:
+        person = {key: clean(value) for key, value in person.items()}
+        count_post(request)
+        with open_uow(request) as uow:
+            entry, token = waitlist.join(
+                uow,
+                policy(request),
+                service_id=flow["service"]["id"],
+                location_id=location["id"],
+                person=booking.Person(name, email, phone, language_of(request)),
+                now=now(),
+            )
+            uow.commit()
+            entry_id = entry.id
+    except AuskunftError as exc:
+        person = {key: shown(value) for key, value in person.items()}
+        return _days(
+            request, flow, location, exc.status, error=message(request, exc), person=person
+        )
+    return RedirectResponse(f"/warteliste/{entry_id}?token={quote(token)}", status_code=303)
+
+
+@router.get("/warteliste/{entry_id}", response_class=HTMLResponse)
+def waitlist_page(
+    request: Request, entry_id: EntryId, token: Token = "", erledigt: Param = ""
+) -> HTMLResponse:
+    """A waitlist entry: its place in line, a held offer, and the way out."""
+    lang = language_of(request)
+    with open_uow(request) as uow:
+        entry = waitlist.find_entry(uow, policy(request), entry_id, token)
+        record = waitlist.public_entry(uow, entry)
+        service = services_view(uow, [entry.service_id], lang)
+        location = location_view(uow, entry.service_id, entry.location_id)
+        offer = None
+        if entry.status == "offered" and entry.appointment_id is not None:
+            row = uow.appointments.by_id(entry.appointment_id)
+            if row is not None and row.status == "offered":
+                secret = policy(request).secret
+                offer = f"/termin/{row.code}?" + urlencode(
+                    {"token": booking.manage_token(secret, "appointment", row.code)}
+                )
+    return page(
+        request,
+        "booking_waitlist.html",
+        entry=record,
+        token=token,
+        service=service[0] if service else {"id": entry.service_id, "name": entry.service_id},
+        location=location,
+        offer=offer,
+        left=erledigt == "verlassen",
+    )
+
+
+@router.post("/warteliste/{entry_id}/verlassen")
+def leave_waitlist(
+    request: Request, entry_id: EntryId, csrf: Field = "", token: Field = ""
+) -> Response:
+    """Take oneself off the waitlist."""
+    check_form(request, csrf)
+    count_post(request)
+    with open_uow(request) as uow:
+        waitlist.leave(uow, policy(request), entry_id=entry_id, token=token[:100])
+        uow.commit()
+    query = urlencode({"token": token[:100], "erledigt": "verlassen"})
+    return RedirectResponse(f"/warteliste/{entry_id}?{query}", status_code=303)
+
+
+router.include_router(booking_manage.router)
