@@ -65,6 +65,10 @@ SHOTS = [
     Shot("portal-home", "/"),
     Shot("portal-search", "/suche?q=Personalausweis+beantragen"),
     Shot("portal-service", "/leistungen/personalausweis-beantragen"),
+    Shot(
+        "portal-booking-days",
+        "/termin/buchen/personalausweis-beantragen?standort=kassel-buergerbuero-rathaus",
+    ),
     Shot("staff-login", "/anmelden"),
     Shot(
         "desk",
