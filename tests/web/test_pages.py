@@ -185,7 +185,9 @@ def test_sitemap_and_robots(client: TestClient) -> None:
     assert sitemap.headers["content-type"].startswith("application/xml")
     assert sitemap.text.count("<loc>") == 4 + 140 + len(re.findall("/lebenslagen/", sitemap.text))
     assert "/leistungen/personalausweis-beantragen</loc>" in sitemap.text
-    assert "Sitemap: http://testserver/sitemap.xml" in client.get("/robots.txt").text
+    robots = client.get("/robots.txt").text
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    assert "Disallow: /termin" in robots and "Disallow: /warteliste" in robots
 
 
 def test_the_home_page_is_light(client: TestClient) -> None:

@@ -235,7 +235,10 @@ def sitemap(request: Request) -> Response:
 @router.get("/robots.txt")
 def robots(request: Request) -> Response:
     base = str(request.base_url).rstrip("/")
-    text = f"User-agent: *\nDisallow: /desk\nDisallow: /admin\nSitemap: {base}/sitemap.xml\n"
+    # Booking and manage pages carry personal data and tokens: never crawled.
+    hidden = ("/desk", "/admin", "/dienststelle", "/termin", "/warteliste", "/api/")
+    rules = "".join(f"Disallow: {path}\n" for path in hidden)
+    text = f"User-agent: *\n{rules}Sitemap: {base}/sitemap.xml\n"
     return Response(text, media_type="text/plain")
 
 
