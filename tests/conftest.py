@@ -16,6 +16,10 @@ from auskunft.db.engine import get_engine
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.search import SearchEngine
 
+# Apps made by tests run no in-process worker unless a test asks for one (worker="inline"):
+# a background thread would send mail, end holds and purge data behind the tests' backs.
+os.environ.setdefault("AUSKUNFT_WORKER", "off")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from auskunft import __version__
 from auskunft.config import Settings, get_settings
+from auskunft.jobs.worker import InlineWorker
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.calendars import BookingPolicy
 from auskunft.services.search import SearchEngine
@@ -28,7 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Build the index before the first caller waits for it.
         search.snapshot()
-        yield
+        # The embedded default sends e-mails from a thread; production runs `auskunft worker`.
+        worker = InlineWorker(engine, settings) if settings.worker == "inline" else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
 
     app = FastAPI(
         title="auskunft",

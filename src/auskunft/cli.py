@@ -1,4 +1,4 @@
-"""Command line: auskunft serve | search | import | eval-search | db."""
+"""Command line: auskunft serve | worker | search | import | eval-search | db."""
 
 from __future__ import annotations
 
@@ -286,6 +286,35 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,
     )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run the housekeeping and the due jobs, then exit.")
+def worker(once: bool) -> None:
+    """Send the e-mails and reminders, end expired holds, delete old personal data."""
+    import contextlib
+    import signal
+    import threading
+
+    from auskunft.jobs.worker import housekeeping, run_due, run_forever
+
+    settings = get_settings()
+    engine, _ = _open()
+    if once:
+        done = housekeeping(engine, settings)
+        ran = run_due(engine, settings)
+        click.echo(
+            f"{ran} Aufträge ausgeführt; {done.expired} abgelaufene Reservierungen und Angebote "
+            f"beendet, "
+            f"{done.purged_appointments} Termine und {done.purged_waitlist} Wartelisten-Einträge "
+            f"anonymisiert, {done.deleted_jobs} alte Aufträge gelöscht."
+        )
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"Worker läuft (alle {settings.worker_interval_seconds:g} s); Ende mit Strg+C.")
+    with contextlib.suppress(KeyboardInterrupt):
+        run_forever(engine, settings, stop=stop)
 
 
 def _print_readable(result: dict[str, Any]) -> None:

@@ -188,11 +188,23 @@ class AppointmentRepository:
             t.Appointment.expires_at.is_not(None),
             t.Appointment.expires_at <= now,
         )
-        return self.session.scalars(query.order_by(t.Appointment.id)).all()
+        # FOR UPDATE: a second worker's expiry waits and then skips the rows already ended.
+        return self.session.scalars(query.order_by(t.Appointment.id).with_for_update()).all()
 
     def to_purge(self, before_minute: int) -> Sequence[t.Appointment]:
         query = select(t.Appointment).where(
             t.Appointment.purged.is_(False), t.Appointment.busy_until < before_minute
+        )
+        return self.session.scalars(query).all()
+
+    def waitlist_to_purge(self, before: datetime) -> Sequence[t.WaitlistEntry]:
+        """Finished waitlist entries that joined before a moment and still hold personal data."""
+        query = select(t.WaitlistEntry).where(
+            t.WaitlistEntry.status.in_(("booked", "left", "expired")),
+            t.WaitlistEntry.created_at < before,
+            or_(
+                t.WaitlistEntry.name != "", t.WaitlistEntry.email != "", t.WaitlistEntry.phone != ""
+            ),
         )
         return self.session.scalars(query).all()
 
