@@ -201,7 +201,8 @@ def test_a_resolved_login_is_remembered_briefly(
 
 def test_demo_accounts_are_refused_in_production(module_url: str) -> None:
     add_user(module_url, "demo-probe", demo=True)
-    production = create_app(Settings(database_url=module_url, env="production"))
+    secret = "a-production-secret-of-at-least-32-characters"
+    production = create_app(Settings(database_url=module_url, env="production", secret_key=secret))
     with TestClient(production, base_url="https://testserver") as c:  # Secure cookies
         r = login(c, "demo-probe")
         assert r.status_code == 403
@@ -251,3 +252,10 @@ def test_no_login_input_gives_a_server_error_or_leaves_the_site(
     )
     assert r.status_code in (401, 422, 429)
     assert 'name="next" value="/' in r.text  # the form only ever sends back to this site
+
+
+def test_production_refuses_to_start_without_a_real_secret(module_url: str) -> None:
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Settings(database_url=module_url, env="production"))
+    with pytest.raises(RuntimeError, match="32 characters"):
+        create_app(Settings(database_url=module_url, env="production", secret_key="change-me"))
