@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -230,6 +231,85 @@ def user_unlock(username: str) -> None:
         unlock(uow, username)
         uow.commit()
     click.echo(f"{username} ist entsperrt.")
+
+
+@main.group()
+def calendar() -> None:
+    """Appointment calendars: list them, close a day or give it special hours."""
+
+
+@calendar.command("list")
+def calendar_list() -> None:
+    """List the locations that take bookings, with counters and services."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.appointments import list_locations
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        for loc in list_locations(uow):
+            counters = len(uow.appointments.counters(loc["id"]))
+            click.echo(
+                f"{loc['id']:<34} {counters:>2} Schalter  {len(loc['services']):>2} Leistungen"
+                f"  {loc['name']}"
+            )
+
+
+def _hours(values: tuple[str, ...]) -> list[tuple[int, int]]:
+    from auskunft.domain.calendar import parse_clock
+
+    spans = []
+    for value in values:
+        opens, _, closes = value.partition("-")
+        try:
+            spans.append((parse_clock(opens), parse_clock(closes)))
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: Zeiten wie 08:00-12:00 angeben") from None
+    return spans
+
+
+@calendar.command("close")
+@click.argument("location")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--hours", multiple=True, help="Special hours instead of closing, e.g. 08:00-12:00.")
+@click.option("--counter", default=None, help="Only this counter (by name).")
+@click.option("--reason", default="", help="Why (shown to staff).")
+def calendar_close(
+    location: str, day: datetime, hours: tuple[str, ...], counter: str | None, reason: str
+) -> None:
+    """Close a day at a location (or one counter), or set its special hours."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.calendars import set_day
+
+    spans = _hours(hours)
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        booked = set_day(
+            uow, location_id=location, day=day.date(), hours=spans, counter=counter, reason=reason
+        )
+        uow.commit()
+    what = "Sonderöffnungszeiten gesetzt" if spans else "geschlossen"
+    click.echo(f"{location} am {day.date():%d.%m.%Y}: {what}.")
+    if booked:
+        click.echo(
+            f"Achtung: {booked} gebuchte Termine an diesem Tag; bitte die Personen "
+            "benachrichtigen und die Termine absagen oder verschieben."
+        )
+
+
+@calendar.command("reopen")
+@click.argument("location")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--counter", default=None, help="Only this counter (by name).")
+def calendar_reopen(location: str, day: datetime, counter: str | None) -> None:
+    """Drop a day's closure or special hours; the weekly hours apply again."""
+    from auskunft.db.uow import UnitOfWork
+    from auskunft.services.calendars import reset_day
+
+    engine, _ = _open()
+    with UnitOfWork(engine) as uow:
+        removed = reset_day(uow, location_id=location, day=day.date(), counter=counter)
+        uow.commit()
+    click.echo(f"{location} am {day.date():%d.%m.%Y}: {removed} Ausnahme(n) entfernt.")
 
 
 @main.group()

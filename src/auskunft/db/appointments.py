@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, update
@@ -30,7 +30,11 @@ class AppointmentRepository:
         taking the lock up front makes concurrent bookings queue instead (the
         busy timeout waits). PostgreSQL needs nothing: the unique cells decide.
         """
-        if self.session.get_bind().dialect.name == "sqlite":
+        if self.session.get_bind().dialect.name != "sqlite":
+            return
+        driver = self.session.connection().connection.dbapi_connection
+        # Already writing in this unit of work (several use cases in one): the lock is held.
+        if driver is not None and not driver.in_transaction:
             self.session.execute(text("BEGIN IMMEDIATE"))
 
     def claim_cells(self, counter_id: int, cells: Sequence[int], appointment_id: int) -> bool:
@@ -91,6 +95,22 @@ class AppointmentRepository:
     def exceptions(self, location_id: str) -> Sequence[t.CalendarException]:
         query = select(t.CalendarException).where(t.CalendarException.location_id == location_id)
         return self.session.scalars(query).all()
+
+    def delete_exceptions(self, location_id: str, day: date, counter_id: int | None) -> int:
+        """Remove a day's exceptions of one scope (a counter, or the whole location)."""
+        scope = (
+            t.CalendarException.counter_id.is_(None)
+            if counter_id is None
+            else t.CalendarException.counter_id == counter_id
+        )
+        result = self.session.execute(
+            delete(t.CalendarException).where(
+                t.CalendarException.location_id == location_id,
+                t.CalendarException.day == day,
+                scope,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def offered_services(self, location_id: str) -> dict[str, int | None]:
         """Services bookable at a location, with their duration there."""

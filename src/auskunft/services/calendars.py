@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
+from auskunft.db import tables as t
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.booking import ceil_to
-from auskunft.domain.calendar import Calendar, DayException, WeeklyRule
+from auskunft.domain.calendar import Calendar, DayException, WeeklyRule, local_minute
 from auskunft.domain.errors import InvalidInput, NotFound
 from auskunft.domain.opening import public_holidays
 
@@ -149,3 +151,74 @@ def bump_version(uow: UnitOfWork, location_id: str) -> None:
     if row is None:
         raise _not_found(location_id)
     row.version += 1
+
+
+def _scope(uow: UnitOfWork, location_id: str, counter: str | None) -> int | None:
+    if uow.appointments.calendar(location_id) is None:
+        raise _not_found(location_id)
+    if counter is None:
+        return None
+    for row in uow.appointments.counters(location_id):
+        if row.name == counter:
+            return row.id
+    raise NotFound(
+        f"Der Standort hat keinen Schalter „{counter[:80]}“.",
+        message_en=f"The location has no counter '{counter[:80]}'.",
+    )
+
+
+def set_day(
+    uow: UnitOfWork,
+    *,
+    location_id: str,
+    day: date,
+    hours: Sequence[tuple[int, int]] = (),
+    counter: str | None = None,
+    reason: str = "",
+) -> int:
+    """Close a day (no hours) or give it special hours; return the visits already booked then.
+
+    Earlier exceptions of the same day and scope are replaced. Booked visits stay
+    booked: the office has to contact those people, so their number is returned.
+    """
+    counter_id = _scope(uow, location_id, counter)
+    if len(reason) > 200:
+        raise InvalidInput(
+            "Der Grund ist zu lang (höchstens 200 Zeichen).",
+            message_en="The reason is too long (at most 200 characters).",
+        )
+    for opens, closes in hours:
+        if not 0 <= opens < closes <= 24 * 60:
+            raise InvalidInput(
+                "Öffnungszeiten wie 08:00-12:00 angeben.", message_en="Give hours like 08:00-12:00."
+            )
+    uow.appointments.delete_exceptions(location_id, day, counter_id)
+    spans: list[tuple[int | None, int | None]] = list(hours) or [(None, None)]
+    for start_of, end_of in spans:
+        uow.appointments.add(
+            t.CalendarException(
+                location_id=location_id,
+                counter_id=counter_id,
+                day=day,
+                opens=start_of,
+                closes=end_of,
+                reason=reason,
+            )
+        )
+    bump_version(uow, location_id)
+    start, end = local_minute(day, 0), local_minute(day + timedelta(days=1), 0)
+    return sum(
+        1
+        for row in uow.appointments.day(location_id, start, end)
+        if row.status in ("booked", "provisional", "offered")
+        and (counter_id is None or row.counter_id == counter_id)
+    )
+
+
+def reset_day(uow: UnitOfWork, *, location_id: str, day: date, counter: str | None = None) -> int:
+    """Drop a day's exceptions, so the weekly hours apply again; return how many."""
+    removed = uow.appointments.delete_exceptions(
+        location_id, day, _scope(uow, location_id, counter)
+    )
+    bump_version(uow, location_id)
+    return removed
