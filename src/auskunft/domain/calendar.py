@@ -32,7 +32,7 @@ def epoch_minutes(moment: datetime) -> int:
 
 def from_epoch_minutes(value: int, zone: ZoneInfo = BERLIN) -> datetime:
     """The aware local moment of an epoch minute."""
-    return datetime.fromtimestamp(value * 60, tz=UTC).astimezone(zone)
+    return datetime.fromtimestamp(value * 60, tz=zone)
 
 
 def local_minute(day: date, minute_of_day: int, zone: ZoneInfo = BERLIN) -> int:
@@ -116,12 +116,20 @@ class Calendar:
     holiday: HolidayName | None = None
     zone: ZoneInfo = BERLIN
     _by_day: dict[date, list[DayException]] = field(default_factory=dict, compare=False)
+    _rules_by: dict[tuple[int, int], list[WeeklyRule]] = field(default_factory=dict, compare=False)
+    # The calendar is immutable and cached per version, so each day's hours are worked
+    # out once, not on every search (the Berlin time conversions dominate otherwise).
+    _opened: dict[date, dict[int, list[Interval]]] = field(default_factory=dict, compare=False)
+    # How many starts a day offers with nothing booked, for the slot search (booking.py).
+    _starts: dict[tuple[object, ...], int] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.grid not in GRIDS:
             raise ValueError(f"grid {self.grid} does not divide an hour")
         for exc in self.exceptions:
             self._by_day.setdefault(exc.day, []).append(exc)
+        for rule in self.rules:
+            self._rules_by.setdefault((rule.counter_id, rule.weekday), []).append(rule)
 
     @property
     def held_counters(self) -> tuple[int, ...]:
@@ -141,7 +149,16 @@ class Calendar:
         return tuple(c for c in self.counters if c not in held)
 
     def open_intervals(self, day: date) -> dict[int, list[Interval]]:
-        """Each counter's opening intervals on a local day, in epoch minutes."""
+        """Each counter's opening intervals on a local day, in epoch minutes (do not modify)."""
+        known = self._opened.get(day)
+        if known is None:
+            known = self._open_intervals(day)
+            if len(self._opened) >= 4096:
+                self._opened.clear()
+            self._opened[day] = known
+        return known
+
+    def _open_intervals(self, day: date) -> dict[int, list[Interval]]:
         found = self._by_day.get(day, [])
         whole = [e for e in found if e.counter_id is None]
         holiday = self.holiday(day) if self.holiday is not None else None
@@ -158,8 +175,8 @@ class Calendar:
             else:
                 spans = [
                     (r.opens, r.closes)
-                    for r in self.rules
-                    if r.counter_id == counter and r.applies(day)
+                    for r in self._rules_by.get((counter, day.weekday()), ())
+                    if r.applies(day)
                 ]
             intervals = sorted(
                 (local_minute(day, o, self.zone), local_minute(day, c, self.zone))

@@ -201,10 +201,22 @@ def _take(
     channel: str,
 ) -> None:
     """Put a visit on the first counter whose cells the database lets it take."""
+    _claim(uow, visit, row, start, _counters(uow, visit, start, now, channel, exclude=row.id))
+
+
+def _counters(
+    uow: UnitOfWork,
+    visit: Bookable,
+    start: int,
+    now: datetime,
+    channel: str,
+    exclude: int | None = None,
+) -> list[int]:
+    """Counters on which the visit fits as booked now, in the order to try them."""
     calendar = visit.calendar
     day = from_epoch_minutes(start).date()
     day_start, day_end = _day_bounds(day)
-    rows = uow.appointments.busy(calendar.location_id, day_start, day_end, exclude=row.id)
+    rows = uow.appointments.busy(calendar.location_id, day_start, day_end, exclude=exclude)
 
     def fitting(busy: dict[int, list[tuple[int, int]]]) -> list[int]:
         return candidate_counters(
@@ -225,6 +237,14 @@ def _take(
                 message_en="There is no bookable appointment at this location at that time.",
             )
         raise _taken()
+    return counters
+
+
+def _claim(
+    uow: UnitOfWork, visit: Bookable, row: t.Appointment, start: int, counters: list[int]
+) -> None:
+    """Take the cells on the first of the counters that the database lets the visit have."""
+    calendar = visit.calendar
     end, busy_until = span_of(calendar, start, visit.duration)
     for counter in counters:
         if uow.appointments.claim_cells(counter, cells(calendar, start, busy_until), row.id):
@@ -272,15 +292,21 @@ def book(
                 message_en="There is already an appointment for this service under this "
                 "e-mail address or phone number. Please move or cancel that one.",
             )
+    if not visit.calendar.counters:
+        raise _taken()
+    # Counters and times are known before the row is written, so that a booking
+    # whose first counter is free (the usual case) needs no UPDATE afterwards.
+    counters = _counters(uow, visit, minute, now, channel)
+    end, busy_until = span_of(visit.calendar, minute, visit.duration)
     venue = visit.kind == "venue"
     row = t.Appointment(
         code=new_code(),
         location_id=location_id,
-        counter_id=visit.calendar.counters[0] if visit.calendar.counters else 0,
-        start_at=now,
-        end_at=now + timedelta(minutes=1),
+        counter_id=counters[0],
+        start_at=from_epoch_minutes(minute).astimezone(UTC),
+        end_at=from_epoch_minutes(end).astimezone(UTC),
         start_minute=minute,
-        busy_until=minute + 1,
+        busy_until=busy_until,
         status="provisional" if venue else "booked",
         channel=channel,
         booked_by=booked_by,
@@ -295,11 +321,9 @@ def book(
             t.AppointmentService(position=i, service_id=s) for i, s in enumerate(visit.services)
         ],
     )
-    if not visit.calendar.counters:
-        raise _taken()
     uow.appointments.add(row)
     uow.appointments.flush()
-    _take(uow, visit, row, minute, now, channel)
+    _claim(uow, visit, row, minute, counters)
     notify(uow, policy, row, "confirmation", now)
     return Booked(row, manage_token(policy.secret, "appointment", row.code))
 

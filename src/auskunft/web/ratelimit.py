@@ -44,7 +44,11 @@ class RateLimiter:
             )
 
 
-def limit(request: Request) -> None:
-    """A dependency: count the request against its client's limit."""
+async def limit(request: Request) -> None:
+    """A dependency: count the request against its client's limit.
+
+    Async, because it never waits: a plain function would cost every booking a
+    trip through the thread pool.
+    """
     limiter: RateLimiter = request.app.state.rate_limiter
     limiter.hit(request.client.host if request.client else "unknown")
