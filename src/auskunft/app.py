@@ -14,7 +14,17 @@ from auskunft.jobs.worker import InlineWorker
 from auskunft.services.bootstrap import open_catalog
 from auskunft.services.calendars import BookingPolicy
 from auskunft.services.search import SearchEngine
-from auskunft.web import api, appointments_api, auth, booking, desk, errors, pages
+from auskunft.web import (
+    agenda,
+    api,
+    appointments_api,
+    auth,
+    booking,
+    desk,
+    desk_booking,
+    errors,
+    pages,
+)
 from auskunft.web.ratelimit import RateLimiter
 from auskunft.web.timing import ServerTiming
 
@@ -59,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(desk.router)
+    app.include_router(desk_booking.router)
+    app.include_router(agenda.router)
     app.include_router(booking.router)
     app.add_middleware(ServerTiming)
     app.mount("/static", StaticFiles(packages=[("auskunft.web", "static")]), name="static")

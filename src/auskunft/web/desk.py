@@ -6,7 +6,7 @@ card while the agent types. All routes require a staff login.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,10 +14,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auskunft.db.uow import UnitOfWork
+from auskunft.domain.calendar import from_epoch_minutes
 from auskunft.domain.errors import AuskunftError, InvalidInput
 from auskunft.domain.opening import BERLIN
-from auskunft.services import accounts, contacts, mailer, portal
+from auskunft.services import accounts, agenda, contacts, mailer, portal
 from auskunft.services.accounts import Login
+from auskunft.services.appointments import iso
+from auskunft.services.appointments import local_day as booking_day
 from auskunft.services.contacts import CHANNELS, OUTCOMES, NewContact
 from auskunft.services.search import DEFAULT_MUNICIPALITY, answer_question, check_municipality
 from auskunft.web.auth import check_csrf, require_login
@@ -30,7 +33,7 @@ StaffLogin = Annotated[Login, Depends(require_login)]
 RESULTS = 8
 
 
-def _place(request: Request, wanted: str | None) -> str:
+def caller_place(request: Request, wanted: str | None) -> str:
     """The caller's municipality: the one chosen, Kassel when none is."""
     if not wanted:
         return DEFAULT_MUNICIPALITY
@@ -53,7 +56,59 @@ def _results(request: Request, q: str, place: str) -> tuple[list[dict[str, Any]]
     return hits, None
 
 
-def _parse_started(value: str | None, now: datetime | None = None) -> datetime:
+def parse_day(value: str) -> date | None:
+    """A day from a form ("YYYY-MM-DD"); None when empty."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError as exc:
+        raise InvalidInput(
+            "Bitte einen Tag im Format JJJJ-MM-TT angeben.",
+            message_en="Please give a day as YYYY-MM-DD.",
+        ) from exc
+
+
+def times_view(choice: agenda.Choice) -> dict[str, Any]:
+    """The free days and times of a choice as the booking templates show them."""
+    return {
+        "today": booking_day(datetime.now(UTC)),
+        "locations": choice.locations,
+        "location_id": choice.location_id,
+        "days": choice.days,
+        "day": choice.day,
+        "times": [
+            {"value": iso(slot.start), "label": from_epoch_minutes(slot.start).strftime("%H:%M")}
+            for slot in choice.times
+        ],
+    }
+
+
+def booking_for(
+    request: Request,
+    card: dict[str, Any] | None,
+    *,
+    location: str | None = None,
+    day: date | None = None,
+) -> dict[str, Any] | None:
+    """The booking section of a service card, for services done by appointment."""
+    if card is None or not card["service"]["appointment"]:
+        return None
+    office = card["office"]
+    with UnitOfWork(search_engine(request).engine) as uow:
+        choice = agenda.booking_choice(
+            uow,
+            request.app.state.policy,
+            service_ids=[card["service"]["id"]],
+            authority_id=office["id"] if office else None,
+            location_id=location or None,
+            day=day,
+            now=datetime.now(UTC),
+        )
+    return times_view(choice)
+
+
+def parse_started(value: str | None, now: datetime | None = None) -> datetime:
     """The call's start as the page recorded it; now when it is missing or not believable."""
     now = now or datetime.now(UTC)
     if not value:
@@ -69,7 +124,7 @@ def _parse_started(value: str | None, now: datetime | None = None) -> datetime:
     return moment
 
 
-def _context(
+def page_context(
     request: Request,
     login: Login,
     *,
@@ -78,9 +133,12 @@ def _context(
     service_id: str | None,
     channel: str,
     started: datetime,
+    location: str | None = None,
+    day: date | None = None,
 ) -> dict[str, Any]:
     results, error = _results(request, q, place)
     card = service_for(request, service_id, place) if service_id else None
+    booking = booking_for(request, card, location=location, day=day)
     with UnitOfWork(search_engine(request).engine) as uow:
         towns = portal.municipalities(uow)
     return {
@@ -92,6 +150,7 @@ def _context(
         "municipality": place,
         "municipalities": towns,
         "card": card,
+        "booking": booking,
         "service_id": service_id or "",
         "channel": channel if channel in CHANNELS else CHANNELS[0],
         "channels": CHANNELS,
@@ -111,15 +170,15 @@ def desk(
     beginn: str = "",
     erfasst: Annotated[int | None, Query()] = None,
 ) -> HTMLResponse:
-    place = _place(request, gemeinde or None)
-    context = _context(
+    place = caller_place(request, gemeinde or None)
+    context = page_context(
         request,
         login,
         q=q,
         place=place,
         service_id=leistung or None,
         channel=kanal,
-        started=_parse_started(beginn),
+        started=parse_started(beginn),
     )
     if erfasst is not None:
         context["logged"] = _logged(request, erfasst)
@@ -142,7 +201,7 @@ def desk_results(
     beginn: str = "",
 ) -> HTMLResponse:
     """The result list (and the open card, for a new municipality) as an htmx fragment."""
-    place = _place(request, gemeinde or None)
+    place = caller_place(request, gemeinde or None)
     results, error = _results(request, q, place)
     card = service_for(request, leistung, place) if leistung else None
     return render(
@@ -154,9 +213,10 @@ def desk_results(
         search_error=error,
         municipality=place,
         card=card,
+        booking=booking_for(request, card),
         service_id=leistung,
         csrf=login.csrf_token,
-        started=_parse_started(beginn).astimezone(BERLIN).isoformat(timespec="seconds"),
+        started=parse_started(beginn).astimezone(BERLIN).isoformat(timespec="seconds"),
         fragment=True,
     )
 
@@ -166,11 +226,13 @@ def desk_card(
     request: Request, login: StaffLogin, service_id: str, gemeinde: str = ""
 ) -> HTMLResponse:
     """The service card as an htmx fragment."""
-    place = _place(request, gemeinde or None)
+    place = caller_place(request, gemeinde or None)
+    card = service_for(request, service_id, place)
     return render(
         request,
         "_desk_card.html",
-        card=service_for(request, service_id, place),
+        card=card,
+        booking=booking_for(request, card),
         municipality=place,
         service_id=service_id,
         csrf=login.csrf_token,
@@ -192,11 +254,11 @@ def log_contact(
     """Log the contact that just ended and open the desk for the next one."""
     check_csrf(login, csrf)
     now = datetime.now(UTC)
-    place = _place(request, municipality or None)
+    place = caller_place(request, municipality or None)
     contact = NewContact(
         channel=channel,
         outcome=outcome,
-        started_at=_parse_started(started, now),
+        started_at=parse_started(started, now),
         ended_at=now,
         service_id=service or None,
         municipality=place,
@@ -224,7 +286,7 @@ def email_caller(
 ) -> Response:
     """Send the service card to the caller's e-mail address; the address is not stored."""
     check_csrf(login, csrf)
-    place = _place(request, municipality or None)
+    place = caller_place(request, municipality or None)
     english = language_of(request) == "en"
     mail_language = language if language in ENVIRONMENTS else "de"
     fragment = bool(request.headers.get("HX-Request"))

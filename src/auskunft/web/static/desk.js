@@ -48,6 +48,18 @@
       } else if (key === "m") {
         var mail = document.getElementById("mail-to");
         if (mail) { event.preventDefault(); mail.focus(); }
+      } else if (key === "t") {
+        // Open the card's booking section at its first field.
+        var booking = document.getElementById("booking");
+        var place = document.getElementById("booking-location");
+        if (booking && place) {
+          event.preventDefault();
+          booking.open = true;
+          place.focus();
+        }
+      } else if (key === "c") {
+        event.preventDefault();
+        document.getElementById("lookup-code").focus();
       }
       return;
     }
@@ -70,16 +82,45 @@
   });
 
   document.body.addEventListener("htmx:beforeSwap", function (event) {
-    // A refused e-mail (bad address, mail server down) is shown where the agent looks.
-    if (event.detail.target && event.detail.target.id === "mail-status") {
+    // A refused e-mail (bad address, mail server down) is shown where the agent looks,
+    // and so is a refused booking, cancellation or lookup (forms marked data-show-errors).
+    var elt = event.detail.elt;
+    var shows = elt && elt.closest && elt.closest("[data-show-errors]");
+    if ((event.detail.target && event.detail.target.id === "mail-status") ||
+        (shows && event.detail.xhr.status < 500)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
   });
+
+  function focusFirst(ids) {
+    for (var i = 0; i < ids.length; i++) {
+      var found = document.getElementById(ids[i]);
+      if (found) { found.focus(); return; }
+    }
+  }
+  // The day field follows the free times shown (a day link was followed, or a new place).
+  function syncDay(timesId, dayId) {
+    var times = document.getElementById(timesId);
+    var day = document.getElementById(dayId);
+    if (times && day && times.dataset.day) day.value = times.dataset.day;
+  }
+
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "card") {
-      var title = document.getElementById("card-title");
-      if (title) title.focus();
+    var id = event.detail.target && event.detail.target.id;
+    if (id === "card") {
+      focusFirst(["card-title", "appointment-title"]);
+    } else if (id === "booking") {
+      focusFirst(["booked-heading", "booking-error"]);
+    } else if (id === "booking-times" || id === "move-times") {
+      syncDay(id, id === "booking-times" ? "booking-day" : "move-day");
+      // A followed day link went away with the swap; carry on at the day's times.
+      var active = document.activeElement;
+      if (!active || active === document.body || !active.isConnected) {
+        var first = document.querySelector("#" + id + " input[type=radio]") ||
+          document.querySelector("#" + id + " a[aria-current]");
+        if (first) first.focus();
+      }
     }
   });
 })();
