@@ -11,7 +11,7 @@ VENDOR := src/auskunft/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run serve test lint typecheck unit install assets chromium bench screenshots clean
+.PHONY: run serve test lint typecheck unit install assets chromium bench bench-booking screenshots clean
 
 # The Python install waits for the front-end files (order only: no reinstall when they change).
 $(STAMP): requirements.lock pyproject.toml | assets
@@ -58,6 +58,13 @@ unit: $(STAMP) assets chromium
 
 bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/slot_bench.py --json bench/out/slot_bench_sqlite.json
+
+# Booking throughput needs PostgreSQL (a scratch database is made next to this one).
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+bench-booking: $(STAMP)
+	$(BIN)/python bench/slot_bench.py --database-url $(POSTGRES_URL) --json bench/out/slot_bench_postgresql.json
+	$(BIN)/python bench/booking_load.py --database-url $(POSTGRES_URL) --json bench/out/booking_load.json
 
 screenshots: $(STAMP) assets chromium
 	$(BIN)/python -m bench.screenshots
