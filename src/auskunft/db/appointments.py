@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +30,45 @@ _CLAIM_STEPS = text(
     RETURNING cell
     """
 )
+
+# The statements of every slot search and booking, built once: building a
+# statement costs more CPU than running it (the values are bound per call).
+_A = t.Appointment.__table__.c
+_AS = t.AppointmentService.__table__.c
+_SL = t.ServiceLocation.__table__.c
+_BUSY = select(_A.counter_id, _A.start_minute, _A.busy_until).where(
+    _A.location_id == bindparam("location"),
+    _A.start_minute < bindparam("end"),
+    # A visit starts at most a day before the range and still holds time in it.
+    _A.start_minute >= bindparam("earliest"),
+    _A.busy_until > bindparam("start"),
+    _A.status.in_(HOLDING),
+)
+_BUSY_EXCEPT = _BUSY.where(_A.id != bindparam("exclude"))
+_K = t.Calendar.__table__.c
+_STAMP = select(_K.version, _K.kind).where(_K.location_id == bindparam("location"))
+_OFFERED = select(_SL.service_id, _SL.duration_minutes).where(
+    _SL.location_id == bindparam("location"), _SL.appointment.is_(True)
+)
+
+
+def _active(by_email: bool, by_phone: bool) -> Select[int]:
+    who = [_A.email == bindparam("email")] if by_email else []
+    if by_phone:
+        who.append(_A.phone == bindparam("phone"))
+    return (
+        select(func.count(func.distinct(_A.id)))
+        .select_from(t.Appointment.__table__.join(t.AppointmentService.__table__))
+        .where(
+            or_(*who),
+            _AS.service_id.in_(bindparam("services", expanding=True)),
+            _A.status.in_(("booked", "provisional", "offered")),
+            _A.start_minute >= bindparam("now"),
+        )
+    )
+
+
+_ACTIVE = {(e, p): _active(e, p) for e, p in ((True, False), (False, True), (True, True))}
 
 
 class AppointmentRepository:
@@ -100,6 +139,11 @@ class AppointmentRepository:
     def calendar(self, location_id: str) -> t.Calendar | None:
         return self.session.get(t.Calendar, location_id)
 
+    def calendar_stamp(self, location_id: str) -> tuple[int, str] | None:
+        """Version and kind of a location's calendar: enough to tell a cached one is current."""
+        found = self.session.execute(_STAMP, {"location": location_id}).first()
+        return (int(found[0]), str(found[1])) if found is not None else None
+
     def calendars(self) -> Sequence[tuple[t.Calendar, t.Location]]:
         query = (
             select(t.Calendar, t.Location)
@@ -142,10 +186,8 @@ class AppointmentRepository:
 
     def offered_services(self, location_id: str) -> dict[str, int | None]:
         """Services bookable at a location, with their duration there."""
-        query = select(t.ServiceLocation.service_id, t.ServiceLocation.duration_minutes).where(
-            t.ServiceLocation.location_id == location_id, t.ServiceLocation.appointment.is_(True)
-        )
-        return {sid: minutes for sid, minutes in self.session.execute(query).all()}
+        found = self.session.execute(_OFFERED, {"location": location_id}).all()
+        return {sid: minutes for sid, minutes in found}
 
     def services_by_location(self) -> dict[str, list[str]]:
         query = (
@@ -165,18 +207,13 @@ class AppointmentRepository:
         """(counter, start, busy until) of every visit holding time in [start, end)."""
         # Table columns, not ORM attributes: a slot search over weeks reads thousands
         # of rows, and the ORM's row processing would cost more than the query.
-        a = t.Appointment.__table__.c
-        query = select(a.counter_id, a.start_minute, a.busy_until).where(
-            a.location_id == location_id,
-            a.start_minute < end,
-            # A visit starts at most a day before the range and still holds time in it.
-            a.start_minute >= start - 24 * 60,
-            a.busy_until > start,
-            a.status.in_(HOLDING),
-        )
-        if exclude is not None:
-            query = query.where(a.id != exclude)
-        return [(c, s, b) for c, s, b in self.session.execute(query).all()]
+        values = {"location": location_id, "start": start, "end": end}
+        values["earliest"] = start - 24 * 60
+        if exclude is None:
+            found = self.session.execute(_BUSY, values).all()
+        else:
+            found = self.session.execute(_BUSY_EXCEPT, {**values, "exclude": exclude}).all()
+        return [(c, s, b) for c, s, b in found]
 
     def add(self, row: object) -> None:
         self.session.add(row)
@@ -201,22 +238,11 @@ class AppointmentRepository:
         self, service_ids: Sequence[str], email: str, phone: str, now_minute: int
     ) -> int:
         """How many coming visits for any of the services a person (e-mail or phone) holds."""
-        who = [t.Appointment.email == email] if email else []
-        if phone:
-            who.append(t.Appointment.phone == phone)
-        if not who:
+        if not (email or phone):
             return 0
-        query = (
-            select(func.count(func.distinct(t.Appointment.id)))
-            .join(t.AppointmentService, t.AppointmentService.appointment_id == t.Appointment.id)
-            .where(
-                or_(*who),
-                t.AppointmentService.service_id.in_(list(service_ids)),
-                t.Appointment.status.in_(("booked", "provisional", "offered")),
-                t.Appointment.start_minute >= now_minute,
-            )
-        )
-        return int(self.session.scalar(query) or 0)
+        query = _ACTIVE[(bool(email), bool(phone))]
+        values = {"email": email, "phone": phone, "services": list(service_ids)}
+        return int(self.session.scalar(query, {**values, "now": now_minute}) or 0)
 
     def day(self, location_id: str, start: int, end: int) -> Sequence[t.Appointment]:
         """Every visit of a location starting in [start, end), cancelled ones included."""

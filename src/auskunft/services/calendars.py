@@ -76,14 +76,17 @@ def _not_found(location_id: str) -> NotFound:
 
 def load_calendar(uow: UnitOfWork, policy: BookingPolicy, location_id: str) -> tuple[Calendar, str]:
     """The calendar of a location and its kind; NotFound when it takes no bookings."""
+    stamp = uow.appointments.calendar_stamp(location_id)
+    if stamp is None:
+        raise _not_found(location_id)
+    with _cache_lock:
+        cached = _cache.get((str(uow.engine.url), location_id, stamp[0], policy))
+    if cached is not None:
+        return cached, stamp[1]
     row = uow.appointments.calendar(location_id)
     if row is None:
         raise _not_found(location_id)
     key = (str(uow.engine.url), location_id, row.version, policy)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is not None:
-        return cached, row.kind
     counters = uow.appointments.counters(location_id)
     share = policy.phone_share if row.phone_share is None else row.phone_share
     calendar = Calendar(
