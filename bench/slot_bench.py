@@ -24,18 +24,25 @@ Then `GET /api/v1/slots` for the same ranges through FastAPI's TestClient in
 process (routing, validation, JSON of every slot; no network), `--http-runs`
 times. Figures are p50/p95/max in milliseconds and the ratios of the medians.
 
+Before the timed runs, what the set-up built is frozen for Python's garbage
+collector (`gc.freeze()`), as `auskunft serve` does after start-up; without it
+(`--no-freeze`), full collections walk the whole heap every few searches.
+
 The light mode of the smoke test: --runs 5 --http-runs 2
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +80,19 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
+
+
+@contextmanager
+def frozen(freeze: bool) -> Iterator[None]:
+    """The heap built so far frozen for the collector while the block runs."""
+    if freeze:
+        gc.collect()
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.unfreeze()
 
 
 def time_search(engine: Any, location_id: str, runs: int, now: datetime) -> dict[str, Any]:
@@ -140,7 +160,7 @@ def time_search(engine: Any, location_id: str, runs: int, now: datetime) -> dict
     }
 
 
-def time_http(url: str, location_id: str, runs: int, now: datetime) -> dict[str, Any]:
+def time_http(url: str, location_id: str, runs: int, now: datetime, freeze: bool) -> dict[str, Any]:
     """GET /api/v1/slots through TestClient in this process (no network)."""
     from fastapi.testclient import TestClient
 
@@ -159,7 +179,7 @@ def time_http(url: str, location_id: str, runs: int, now: datetime) -> dict[str,
     sizes: list[int] = []
     with tempfile.TemporaryDirectory(prefix="auskunft-bench-") as tmp:
         settings = Settings(database_url=url, data_dir=Path(tmp), rate_limits="off", worker="off")
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_app(settings)) as client, frozen(freeze):
             for combo in COMBOS:  # warm-up
                 client.get("/api/v1/slots", params={**params, "service": list(combo)})
             for combo in order:
@@ -176,6 +196,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """The whole benchmark; returns the figures that --json writes."""
     out: dict[str, Any] = {
         "settings": {
+            "heap_frozen": not args.no_freeze,
             "runs": args.runs,
             "http_runs": args.http_runs,
             "share": args.share,
@@ -192,9 +213,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         place = build_location(engine, now=now, share=args.share)
         out["location"] = place.as_dict()
         out["checks"] = verify(engine, place.location_id)
-        out["in_process"] = time_search(engine, place.location_id, args.runs, now)
+        with frozen(not args.no_freeze):
+            out["in_process"] = time_search(engine, place.location_id, args.runs, now)
         if args.http_runs:
-            out["http_testclient"] = time_http(url, place.location_id, args.http_runs, now)
+            out["http_testclient"] = time_http(
+                url, place.location_id, args.http_runs, now, not args.no_freeze
+            )
         engine.dispose()
         get_engine(url).dispose()
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -222,7 +246,7 @@ def report(out: dict[str, Any]) -> str:
         f"slot search, {out['backend']}: {loc['counters']} counters, grid {loc['grid_minutes']} "
         f"min, buffer {loc['buffer_minutes']}, services {sorted(loc['services'].values())} min; "
         f"{out['cpus']} CPUs, load average before {out['load_average_before'][0]}, "
-        f"after {out['load_average_after'][0]}",
+        f"after {out['load_average_after'][0]}; heap frozen {out['settings']['heap_frozen']}",
         f"  booked: {loc['appointments']} visits, {loc['cells']} cells, "
         f"{loc['booked_share'] * 100:.1f} % of {loc['open_minutes']} open counter-minutes "
         f"({loc['days'][0]} to {loc['days'][1]}); double bookings {checks['double_bookings']}, "
@@ -258,6 +282,7 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="PostgreSQL: a scratch database is made next to this one (default: SQLite)",
     )
+    p.add_argument("--no-freeze", action="store_true", help="leave the heap to the collector")
     p.add_argument("--json", type=Path, default=None)
     return p
 

@@ -359,7 +359,7 @@ def serve(host: str, port: int, workers: int) -> None:
     # No access log: its lines would carry the callers' questions (the desk's and the
     # portal's search URLs), which are not to be kept; errors are still logged.
     uvicorn.run(
-        "auskunft.app:create_app",
+        "auskunft.app:serve_app",
         factory=True,
         host=host,
         port=port,

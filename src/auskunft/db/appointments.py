@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -203,17 +203,18 @@ class AppointmentRepository:
     # -- appointments ----------------------------------------------------
     def busy(
         self, location_id: str, start: int, end: int, *, exclude: int | None = None
-    ) -> list[tuple[int, int, int]]:
+    ) -> Sequence[tuple[int, int, int]]:
         """(counter, start, busy until) of every visit holding time in [start, end)."""
-        # Table columns, not ORM attributes: a slot search over weeks reads thousands
-        # of rows, and the ORM's row processing would cost more than the query.
+        # Table columns, not ORM attributes, and the rows as they come (they unpack like
+        # tuples): a slot search over weeks reads thousands, and converting them would
+        # cost more than the query.
         values = {"location": location_id, "start": start, "end": end}
         values["earliest"] = start - 24 * 60
         if exclude is None:
             found = self.session.execute(_BUSY, values).all()
         else:
             found = self.session.execute(_BUSY_EXCEPT, {**values, "exclude": exclude}).all()
-        return [(c, s, b) for c, s, b in found]
+        return cast(Sequence[tuple[int, int, int]], found)
 
     def add(self, row: object) -> None:
         self.session.add(row)
