@@ -100,7 +100,9 @@ def _booked(record: dict[str, Any], token: str) -> dict[str, Any]:
     return answer
 
 
-@router.post("/appointments", status_code=201)
+# response_model=None: FastAPI would otherwise validate the answer against
+# dict[str, Any] in a second trip through the thread pool, on every booking.
+@router.post("/appointments", status_code=201, response_model=None)
 def create(request: Request, body: AppointmentIn, _limited: Limited) -> dict[str, Any]:
     """Book; 409 when the slot was taken meanwhile, 429 over a limit."""
     with _uow(request) as uow:
