@@ -7,6 +7,7 @@ form post that comes back to the manage page (or its form with the problem).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -95,48 +96,44 @@ def cancel_page(request: Request, code: Code, token: Token = "") -> HTMLResponse
     return page(request, "booking_cancel.html", appointment=_view(request, code, token))
 
 
-@router.post("/termin/{code}/absagen")
-def cancel(request: Request, code: Code, csrf: Field = "", token: Field = "") -> Response:
+def _act(
+    request: Request,
+    code: str,
+    csrf: str,
+    token: str,
+    act: Callable[..., object],
+    template: str,
+    done: str,
+) -> Response:
+    """Run one manage action (cancel, accept, decline) from a form; redirect or show why not."""
     check_form(request, csrf)
     token = token[:100]
     try:
         count_post(request)
         with open_uow(request) as uow:
-            booking.cancel(uow, policy(request), code=code, token=token, now=now())
+            act(uow, policy(request), code=code, token=token, now=now())
             uow.commit()
     except AuskunftError as exc:
-        return _manage_again(request, code, token, exc, "booking_cancel.html")
-    return RedirectResponse(_manage_link(code, token, "abgesagt"), status_code=303)
+        return _manage_again(request, code, token, exc, template)
+    return RedirectResponse(_manage_link(code, token, done), status_code=303)
+
+
+@router.post("/termin/{code}/absagen")
+def cancel(request: Request, code: Code, csrf: Field = "", token: Field = "") -> Response:
+    """Cancel the appointment."""
+    return _act(request, code, csrf, token, booking.cancel, "booking_cancel.html", "abgesagt")
 
 
 @router.post("/termin/{code}/annehmen")
 def accept(request: Request, code: Code, csrf: Field = "", token: Field = "") -> Response:
     """Take the time the waitlist offered."""
-    check_form(request, csrf)
-    token = token[:100]
-    try:
-        count_post(request)
-        with open_uow(request) as uow:
-            waitlist.accept(uow, policy(request), code=code, token=token, now=now())
-            uow.commit()
-    except AuskunftError as exc:
-        return _manage_again(request, code, token, exc, "booking_manage.html")
-    return RedirectResponse(_manage_link(code, token, "angenommen"), status_code=303)
+    return _act(request, code, csrf, token, waitlist.accept, "booking_manage.html", "angenommen")
 
 
 @router.post("/termin/{code}/ablehnen")
 def decline(request: Request, code: Code, csrf: Field = "", token: Field = "") -> Response:
     """Give the offered time back; the next in line gets it."""
-    check_form(request, csrf)
-    token = token[:100]
-    try:
-        count_post(request)
-        with open_uow(request) as uow:
-            booking.cancel(uow, policy(request), code=code, token=token, now=now())
-            uow.commit()
-    except AuskunftError as exc:
-        return _manage_again(request, code, token, exc, "booking_manage.html")
-    return RedirectResponse(_manage_link(code, token, "abgelehnt"), status_code=303)
+    return _act(request, code, csrf, token, booking.cancel, "booking_manage.html", "abgelehnt")
 
 
 def _free(request: Request, view: dict[str, Any], first: date, last: date) -> Any:
