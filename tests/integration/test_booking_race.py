@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from auskunft.db import tables as t
 from auskunft.db.engine import get_engine
 from auskunft.db.uow import UnitOfWork
 from auskunft.domain.calendar import epoch_minutes
+from auskunft.services import appointments as booking
+from auskunft.services.calendars import BookingPolicy
 from tests.browser.server import live_server
 
 CLIENTS = 50
@@ -131,3 +133,62 @@ def test_fifty_clients_racing_for_the_last_counter_get_one_201_and_49_409(
     # The counters held for phone callers are still free at that time.
     status, _body = _call("POST", f"{server}/api/v1/appointments", _booking(start, "late"))
     assert status == 409
+
+
+def test_a_counter_taken_behind_the_busy_read_sends_the_booking_to_the_next(
+    fresh_url: str,
+) -> None:
+    """The cells, not the read before them, decide: when another transaction took the
+    first counter's cells after the read, the visit lands on the next counter."""
+    policy = BookingPolicy(secret=b"race test secret")
+    now = datetime.now(UTC)
+    engine = get_engine(fresh_url)
+
+    def book_at(start: datetime, who: str) -> t.Appointment:
+        with UnitOfWork(engine) as uow:
+            done = booking.book(
+                uow,
+                policy,
+                service_ids=[SERVICE],
+                location_id=LOCATION,
+                start=start,
+                person=booking.Person(who, f"{who}@example.de"),
+                now=now,
+            )
+            uow.commit()
+            return done.appointment
+
+    with UnitOfWork(engine) as uow:
+        first = (now + timedelta(days=7)).date()
+        slot = booking.find_slots(
+            uow,
+            policy,
+            service_ids=[SERVICE],
+            location_id=LOCATION,
+            first=first,
+            last=first + timedelta(days=14),
+            now=now,
+        )[0]
+    start = datetime.fromisoformat(booking.iso(slot.start))
+    earlier = book_at(start, "earlier")
+    # The earlier visit stops showing in the busy read but keeps its cells, as a
+    # booking committed between another one's read and its insert would.
+    with UnitOfWork(engine) as uow:
+        uow.session.execute(
+            update(t.Appointment).where(t.Appointment.id == earlier.id).values(status="cancelled")
+        )
+        uow.commit()
+
+    later = book_at(start, "later")
+
+    assert later.counter_id != earlier.counter_id
+    with UnitOfWork(engine) as uow:
+        stored = uow.appointments.by_id(later.id)
+        assert stored is not None and stored.counter_id == later.counter_id
+        held = uow.session.execute(
+            select(t.CounterCell.counter_id, t.CounterCell.cell).where(
+                t.CounterCell.appointment_id == later.id
+            )
+        ).all()
+        assert {counter for counter, _ in held} == {later.counter_id}
+        assert sorted(cell for _, cell in held) == list(range(slot.start, slot.start + 20, 5))

@@ -6,9 +6,25 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from auskunft.db import tables as t
@@ -46,9 +62,99 @@ _BUSY = select(_A.counter_id, _A.start_minute, _A.busy_until).where(
 )
 _BUSY_EXCEPT = _BUSY.where(_A.id != bindparam("exclude"))
 _K = t.Calendar.__table__.c
-_STAMP = select(_K.version, _K.kind).where(_K.location_id == bindparam("location"))
-_OFFERED = select(_SL.service_id, _SL.duration_minutes).where(
-    _SL.location_id == bindparam("location"), _SL.appointment.is_(True)
+# The calendar's version and kind, with every service bookable there and its
+# duration (none: one row with NULLs), in one round trip.
+_STAMP_AND_OFFER = (
+    select(_K.version, _K.kind, _SL.service_id, _SL.duration_minutes)
+    .select_from(
+        t.Calendar.__table__.outerjoin(
+            t.ServiceLocation.__table__,
+            (_SL.location_id == _K.location_id) & _SL.appointment.is_(True),
+        )
+    )
+    .where(_K.location_id == bindparam("location"))
+)
+
+
+_INSERT_VISIT = insert(cast(Table, t.Appointment.__table__)).returning(_A.id)
+_INSERT_SERVICES = insert(cast(Table, t.AppointmentService.__table__))
+_VISIT_COLUMNS = (
+    "code",
+    "location_id",
+    "counter_id",
+    "start_at",
+    "end_at",
+    "start_minute",
+    "busy_until",
+    "status",
+    "channel",
+    "booked_by",
+    "name",
+    "email",
+    "phone",
+    "language",
+    "created_at",
+    "changed_at",
+    "expires_at",
+)
+
+
+def _visit_in_one() -> Select[Any]:
+    """PostgreSQL: a new visit, its services and its cells on one counter in one statement.
+
+    Data-modifying WITH clauses all run, once, whether or not the final SELECT
+    reads them; it answers the new id and how many cells were taken (conflicting
+    ones are skipped, as in `_CLAIM_STEPS`).
+    """
+    cells_table = cast(Table, t.CounterCell.__table__)
+    visit = (
+        insert(cast(Table, t.Appointment.__table__))
+        .values({**{name: bindparam(name) for name in _VISIT_COLUMNS}, "purged": False})
+        .returning(_A.id)
+        .cte("visit")
+    )
+    names = (
+        func.unnest(bindparam("services", type_=ARRAY(String)))
+        .table_valued("service_id", with_ordinality="position")
+        .render_derived()
+    )
+    added = _INSERT_SERVICES.from_select(
+        ["appointment_id", "position", "service_id"],
+        # visit is one row: the join's "ON true" pairs it with every name.
+        select(visit.c.id, names.c.position - 1, names.c.service_id).select_from(
+            visit.join(names, true())
+        ),
+    ).cte("added")
+    steps = (
+        func.generate_series(
+            bindparam("first", type_=Integer),
+            bindparam("last", type_=Integer),
+            bindparam("step", type_=Integer),
+        )
+        .table_valued("cell")
+        .render_derived()
+    )
+    taken = (
+        pg_insert(cells_table)
+        .from_select(
+            ["counter_id", "cell", "appointment_id"],
+            select(bindparam("counter", type_=Integer), steps.c.cell, visit.c.id).select_from(
+                visit.join(steps, true())
+            ),
+        )
+        .on_conflict_do_nothing()
+        .returning(cells_table.c.cell)
+        .cte("taken")
+    )
+    count = select(func.count()).select_from(taken).scalar_subquery()
+    return select(visit.c.id, count).add_cte(added)
+
+
+_VISIT_IN_ONE = _visit_in_one()
+_SET_COUNTER = (
+    update(cast(Table, t.Appointment.__table__))
+    .where(_A.id == bindparam("appointment"))
+    .values(counter_id=bindparam("counter"))
 )
 
 
@@ -71,11 +177,31 @@ def _active(by_email: bool, by_phone: bool) -> Select[int]:
 _ACTIVE = {(e, p): _active(e, p) for e, p in ((True, False), (False, True), (True, True))}
 
 
+def _steps(cells: Sequence[int]) -> dict[str, int] | None:
+    """First, last and step of evenly spaced cells (as a visit's are); None otherwise."""
+    if not cells:
+        return None
+    step = cells[1] - cells[0] if len(cells) > 1 else 1
+    if step > 0 and list(range(cells[0], cells[-1] + 1, step)) == list(cells):
+        return {"first": cells[0], "last": cells[-1], "step": step}
+    return None
+
+
 class AppointmentRepository:
     """Reads and writes of the booking engine within a unit of work."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _current(self) -> Connection:
+        """The transaction's connection, after writing what the session holds.
+
+        The hot statements run on the connection itself, past the ORM's
+        execution layer (which costs more than they do), so the ORM's autoflush
+        is done here.
+        """
+        self.session.flush()
+        return self.session.connection()
 
     # -- writing safely --------------------------------------------------
     def lock_for_write(self) -> None:
@@ -101,13 +227,12 @@ class AppointmentRepository:
         """
         if not cells:
             return True
-        step = cells[1] - cells[0] if len(cells) > 1 else 1
-        if step > 0 and list(range(cells[0], cells[-1] + 1, step)) == list(cells):
+        steps = _steps(cells)
+        if steps is not None:
             # A visit's cells are evenly spaced: one fixed statement counts them out in
             # the database (a VALUES list per visit costs more to build than to run).
-            params = {"first": cells[0], "last": cells[-1], "step": step}
-            params |= {"counter": counter_id, "appointment": appointment_id}
-            taken = len(self.session.execute(_CLAIM_STEPS, params).all())
+            params = {**steps, "counter": counter_id, "appointment": appointment_id}
+            taken = len(self.session.connection().execute(_CLAIM_STEPS, params).all())
         else:
             rows = [
                 {"counter_id": counter_id, "cell": c, "appointment_id": appointment_id}
@@ -139,10 +264,17 @@ class AppointmentRepository:
     def calendar(self, location_id: str) -> t.Calendar | None:
         return self.session.get(t.Calendar, location_id)
 
-    def calendar_stamp(self, location_id: str) -> tuple[int, str] | None:
-        """Version and kind of a location's calendar: enough to tell a cached one is current."""
-        found = self.session.execute(_STAMP, {"location": location_id}).first()
-        return (int(found[0]), str(found[1])) if found is not None else None
+    def calendar_stamp(
+        self, location_id: str
+    ) -> tuple[tuple[int, str], dict[str, int | None]] | None:
+        """Version and kind of a location's calendar (enough to tell a cached one is
+        current), with the services bookable there and their duration there."""
+        found = self.session.connection().execute(_STAMP_AND_OFFER, {"location": location_id})
+        rows = found.all()
+        if not rows:
+            return None
+        offered = {row[2]: row[3] for row in rows if row[2] is not None}
+        return (int(rows[0][0]), str(rows[0][1])), offered
 
     def calendars(self) -> Sequence[tuple[t.Calendar, t.Location]]:
         query = (
@@ -184,11 +316,6 @@ class AppointmentRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def offered_services(self, location_id: str) -> dict[str, int | None]:
-        """Services bookable at a location, with their duration there."""
-        found = self.session.execute(_OFFERED, {"location": location_id}).all()
-        return {sid: minutes for sid, minutes in found}
-
     def services_by_location(self) -> dict[str, list[str]]:
         query = (
             select(t.ServiceLocation.location_id, t.ServiceLocation.service_id)
@@ -211,10 +338,42 @@ class AppointmentRepository:
         values = {"location": location_id, "start": start, "end": end}
         values["earliest"] = start - 24 * 60
         if exclude is None:
-            found = self.session.execute(_BUSY, values).all()
+            found = self._current().execute(_BUSY, values).all()
         else:
-            found = self.session.execute(_BUSY_EXCEPT, {**values, "exclude": exclude}).all()
+            found = self._current().execute(_BUSY_EXCEPT, {**values, "exclude": exclude}).all()
         return cast(Sequence[tuple[int, int, int]], found)
+
+    def insert_visit(
+        self, values: dict[str, Any], services: Sequence[str], counter_id: int, cells: Sequence[int]
+    ) -> tuple[int, bool]:
+        """Store a new visit and its services, and try to take its cells on a counter.
+
+        Returns the new id and whether the cells were taken (none are kept if
+        not). On PostgreSQL this is one round trip instead of three.
+        """
+        connection = self.session.connection()
+        steps = _steps(cells)
+        if steps is not None and connection.dialect.name == "postgresql":
+            params = {**values, "services": list(services), "counter": counter_id, **steps}
+            found = connection.execute(_VISIT_IN_ONE, params).one()
+            new_id, taken = int(found[0]), int(found[1])
+            if taken == len(cells):
+                return new_id, True
+            if taken:
+                self.release_cells(new_id)
+            return int(new_id), False
+        new_id = int(connection.execute(_INSERT_VISIT, values).scalar_one())
+        rows = [
+            {"appointment_id": new_id, "position": i, "service_id": s}
+            for i, s in enumerate(services)
+        ]
+        connection.execute(_INSERT_SERVICES, rows)
+        return new_id, self.claim_cells(counter_id, cells, new_id)
+
+    def set_counter(self, appointment_id: int, counter_id: int) -> None:
+        self.session.connection().execute(
+            _SET_COUNTER, {"appointment": appointment_id, "counter": counter_id}
+        )
 
     def add(self, row: object) -> None:
         self.session.add(row)
@@ -243,7 +402,7 @@ class AppointmentRepository:
             return 0
         query = _ACTIVE[(bool(email), bool(phone))]
         values = {"email": email, "phone": phone, "services": list(service_ids)}
-        return int(self.session.scalar(query, {**values, "now": now_minute}) or 0)
+        return int(self._current().scalar(query, {**values, "now": now_minute}) or 0)
 
     def day(self, location_id: str, start: int, end: int) -> Sequence[t.Appointment]:
         """Every visit of a location starting in [start, end), cancelled ones included."""

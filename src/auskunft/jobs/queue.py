@@ -8,11 +8,12 @@ claimed again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.db import tables as t
@@ -41,17 +42,35 @@ def enqueue(
     run_at: datetime | None = None,
 ) -> None:
     """Add a job in the caller's transaction, so it exists exactly when the change does."""
-    session.add(
-        t.Job(
-            kind=kind,
-            payload=payload,
-            status="queued",
-            run_at=run_at or now,
-            attempts=0,
-            last_error="",
-            created_at=now,
-        )
-    )
+    enqueue_all(session, [(kind, payload, run_at)], now=now)
+
+
+# Built once; the rows are bound per call (one statement for all of a change's jobs).
+_INSERT = insert(cast(Table, t.Job.__table__))
+
+
+def enqueue_all(
+    session: Session,
+    jobs: Sequence[tuple[str, dict[str, Any], datetime | None]],
+    *,
+    now: datetime,
+) -> None:
+    """Add several jobs (kind, payload, run at or None for now) in one statement."""
+    if not jobs:
+        return
+    rows = [
+        {
+            "kind": kind,
+            "payload": payload,
+            "status": "queued",
+            "run_at": run_at or now,
+            "attempts": 0,
+            "last_error": "",
+            "created_at": now,
+        }
+        for kind, payload, run_at in jobs
+    ]
+    session.connection().execute(_INSERT, rows)
 
 
 def _claimable(now: datetime) -> Any:

@@ -35,7 +35,7 @@ from auskunft.domain.calendar import (
 )
 from auskunft.domain.errors import Conflict, InvalidInput, LimitReached, NotFound
 from auskunft.domain.opening import BERLIN
-from auskunft.jobs.queue import enqueue
+from auskunft.jobs.queue import enqueue, enqueue_all
 from auskunft.services import waitlist
 from auskunft.services.calendars import Bookable, BookingPolicy, bookable
 from auskunft.services.mailer import check_address
@@ -214,9 +214,9 @@ def _counters(
 ) -> list[int]:
     """Counters on which the visit fits as booked now, in the order to try them."""
     calendar = visit.calendar
-    day = from_epoch_minutes(start).date()
-    day_start, day_end = _day_bounds(day)
-    rows = uow.appointments.busy(calendar.location_id, day_start, day_end, exclude=exclude)
+    # Only visits holding time within the new one's span can keep it off a counter.
+    _, busy_until = span_of(calendar, start, visit.duration)
+    rows = uow.appointments.busy(calendar.location_id, start, busy_until, exclude=exclude)
 
     def fitting(busy: dict[int, list[tuple[int, int]]]) -> list[int]:
         return candidate_counters(
@@ -240,20 +240,27 @@ def _counters(
     return counters
 
 
+def _first_free(
+    uow: UnitOfWork, visit: Bookable, appointment_id: int, start: int, counters: list[int]
+) -> int:
+    """The first of the counters on which the database let the visit take its cells."""
+    _, busy_until = span_of(visit.calendar, start, visit.duration)
+    wanted = cells(visit.calendar, start, busy_until)
+    for counter in counters:
+        if uow.appointments.claim_cells(counter, wanted, appointment_id):
+            return counter
+    raise _taken()
+
+
 def _claim(
     uow: UnitOfWork, visit: Bookable, row: t.Appointment, start: int, counters: list[int]
 ) -> None:
-    """Take the cells on the first of the counters that the database lets the visit have."""
-    calendar = visit.calendar
-    end, busy_until = span_of(calendar, start, visit.duration)
-    for counter in counters:
-        if uow.appointments.claim_cells(counter, cells(calendar, start, busy_until), row.id):
-            row.counter_id = counter
-            row.start_minute, row.busy_until = start, busy_until
-            row.start_at = from_epoch_minutes(start).astimezone(UTC)
-            row.end_at = from_epoch_minutes(end).astimezone(UTC)
-            return
-    raise _taken()
+    """Take the cells on the first counter the database lets the visit have; note it."""
+    row.counter_id = _first_free(uow, visit, row.id, start, counters)
+    end, busy_until = span_of(visit.calendar, start, visit.duration)
+    row.start_minute, row.busy_until = start, busy_until
+    row.start_at = from_epoch_minutes(start).astimezone(UTC)
+    row.end_at = from_epoch_minutes(end).astimezone(UTC)
 
 
 def _taken() -> Conflict:
@@ -299,31 +306,41 @@ def book(
     counters = _counters(uow, visit, minute, now, channel)
     end, busy_until = span_of(visit.calendar, minute, visit.duration)
     venue = visit.kind == "venue"
+    values: dict[str, Any] = {
+        "code": new_code(),
+        "location_id": location_id,
+        "counter_id": counters[0],
+        "start_at": from_epoch_minutes(minute).astimezone(UTC),
+        "end_at": from_epoch_minutes(end).astimezone(UTC),
+        "start_minute": minute,
+        "busy_until": busy_until,
+        "status": "provisional" if venue else "booked",
+        "channel": channel,
+        "booked_by": booked_by,
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "language": person.language,
+        "created_at": now,
+        "changed_at": now,
+        "expires_at": now + timedelta(days=policy.wedding_hold_days) if venue else None,
+    }
+    # Written without the ORM's unit of work, whose flush cost more CPU than the
+    # inserts themselves; the row handed back is a copy, not attached to the session.
+    wanted = cells(visit.calendar, minute, busy_until)
+    new_id, taken = uow.appointments.insert_visit(values, visit.services, counters[0], wanted)
+    counter = counters[0] if taken else _first_free(uow, visit, new_id, minute, counters[1:])
+    if counter != counters[0]:
+        uow.appointments.set_counter(new_id, counter)
+    values["counter_id"] = counter
     row = t.Appointment(
-        code=new_code(),
-        location_id=location_id,
-        counter_id=counters[0],
-        start_at=from_epoch_minutes(minute).astimezone(UTC),
-        end_at=from_epoch_minutes(end).astimezone(UTC),
-        start_minute=minute,
-        busy_until=busy_until,
-        status="provisional" if venue else "booked",
-        channel=channel,
-        booked_by=booked_by,
-        name=person.name,
-        email=person.email,
-        phone=person.phone,
-        language=person.language,
-        created_at=now,
-        changed_at=now,
-        expires_at=now + timedelta(days=policy.wedding_hold_days) if venue else None,
+        id=new_id,
+        **values,
         services=[
-            t.AppointmentService(position=i, service_id=s) for i, s in enumerate(visit.services)
+            t.AppointmentService(appointment_id=new_id, position=i, service_id=s)
+            for i, s in enumerate(visit.services)
         ],
     )
-    uow.appointments.add(row)
-    uow.appointments.flush()
-    _claim(uow, visit, row, minute, counters)
     notify(uow, policy, row, "confirmation", now)
     return Booked(row, manage_token(policy.secret, "appointment", row.code))
 
@@ -332,14 +349,18 @@ def notify(
     uow: UnitOfWork, policy: BookingPolicy, row: t.Appointment, kind: str, now: datetime
 ) -> None:
     """Queue the e-mail about a change and, for a coming visit, its reminder."""
-    if row.email:
-        enqueue(uow.session, f"mail.{kind}", {"appointment": row.id}, now=now)
-    if kind in ("confirmation", "moved") and row.email:
+    if not row.email:
+        return
+    jobs: list[tuple[str, dict[str, Any], datetime | None]] = [
+        (f"mail.{kind}", {"appointment": row.id}, None)
+    ]
+    if kind in ("confirmation", "moved"):
         day_before = from_epoch_minutes(row.start_minute).date() - timedelta(days=1)
         remind = datetime.combine(day_before, time(policy.reminder_hour), tzinfo=BERLIN)
         if remind > now:
             payload = {"appointment": row.id, "start": row.start_minute}
-            enqueue(uow.session, "mail.reminder", payload, now=now, run_at=remind.astimezone(UTC))
+            jobs.append(("mail.reminder", payload, remind.astimezone(UTC)))
+    enqueue_all(uow.session, jobs, now=now)
 
 
 def find(

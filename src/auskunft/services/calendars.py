@@ -76,13 +76,21 @@ def _not_found(location_id: str) -> NotFound:
 
 def load_calendar(uow: UnitOfWork, policy: BookingPolicy, location_id: str) -> tuple[Calendar, str]:
     """The calendar of a location and its kind; NotFound when it takes no bookings."""
-    stamp = uow.appointments.calendar_stamp(location_id)
-    if stamp is None:
+    return _load(uow, policy, location_id)[:2]
+
+
+def _load(
+    uow: UnitOfWork, policy: BookingPolicy, location_id: str
+) -> tuple[Calendar, str, dict[str, int | None]]:
+    """The calendar, its kind and the services bookable there, with their durations."""
+    found = uow.appointments.calendar_stamp(location_id)
+    if found is None:
         raise _not_found(location_id)
+    stamp, offered = found
     with _cache_lock:
         cached = _cache.get((str(uow.engine.url), location_id, stamp[0], policy))
     if cached is not None:
-        return cached, stamp[1]
+        return cached, stamp[1], offered
     row = uow.appointments.calendar(location_id)
     if row is None:
         raise _not_found(location_id)
@@ -112,7 +120,7 @@ def load_calendar(uow: UnitOfWork, policy: BookingPolicy, location_id: str) -> t
         if len(_cache) > 512:
             _cache.clear()
         _cache[key] = calendar
-    return calendar, row.kind
+    return calendar, row.kind, offered
 
 
 def bookable(
@@ -131,8 +139,7 @@ def bookable(
             f"Höchstens {MAX_SERVICES} Leistungen in einem Termin.",
             message_en=f"At most {MAX_SERVICES} services in one appointment.",
         )
-    calendar, kind = load_calendar(uow, policy, location_id)
-    offered = uow.appointments.offered_services(location_id)
+    calendar, kind, offered = _load(uow, policy, location_id)
     total = 0
     for service_id in service_ids:
         if service_id not in offered:
