@@ -76,9 +76,9 @@ from bench.desk_load import (  # noqa: E402
     cpu_seconds_of_group,
     own_cpu_seconds,
     server_timing_ms,
-    summary,
 )
 from bench.live_server import DemoData, server_env, serving  # noqa: E402
+from bench.report import summary, write_json  # noqa: E402
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 EMAIL_PREFIX = "load-"
@@ -509,9 +509,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser().error("--database-url must be a PostgreSQL URL")
     out = run(args)
     print(report(out))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.json, out)
     return out
 
 

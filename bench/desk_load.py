@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
-from auskunft.services.evaluation import percentile  # noqa: E402
 from bench.live_server import DemoData, LiveServer, demo_data, serving  # noqa: E402
+from bench.report import summary, write_json  # noqa: E402
 
 MUNICIPALITY = "kassel"
 RESULTS = 8  # what the desk asks for
@@ -65,17 +65,6 @@ def load_questions(path: Path) -> list[str]:
     if not questions:
         raise ValueError(f"no questions in {path}")
     return questions
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    """p50/p95/p99/max and the mean of millisecond values, rounded for the report."""
-    return {
-        "p50_ms": round(percentile(values, 50), 2),
-        "p95_ms": round(percentile(values, 95), 2),
-        "p99_ms": round(percentile(values, 99), 2),
-        "max_ms": round(max(values, default=0.0), 2),
-        "mean_ms": round(sum(values) / len(values), 2) if values else 0.0,
-    }
 
 
 def server_timing_ms(header: str | None) -> float | None:
@@ -438,9 +427,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser().error("--inproc > 0")
     out = run(args)
     print(report(out))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.json, out)
     return out
 
 

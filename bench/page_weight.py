@@ -21,7 +21,6 @@ links to the life situations.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.live_server import demo_server  # noqa: E402
+from bench.report import write_json  # noqa: E402
 
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
 CSS_IMPORT = re.compile(r"""@import\s+['"]([^'"]+)['"]""")
@@ -240,9 +240,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(server.server_log(), file=sys.stderr)
                 raise
     print(report(out))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.json, out)
     return out
 
 

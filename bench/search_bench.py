@@ -29,6 +29,7 @@ from auskunft.services.bootstrap import open_catalog  # noqa: E402
 from auskunft.services.evaluation import evaluate, percentile, read_cases  # noqa: E402
 from auskunft.services.search import SearchEngine, answer_question, service_documents  # noqa: E402
 from bench.baseline import PlainBM25  # noqa: E402
+from bench.report import write_json  # noqa: E402
 
 
 def ask(search: SearchEngine) -> Any:
@@ -256,8 +257,7 @@ def main() -> None:
         print("latency demo catalog, final set:", json.dumps(out["latency_demo_final_set"]))
     if "scale" in out:
         print("scale:", json.dumps(out["scale"]))
-    if args.json:
-        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.json, out)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import random
 import sys
@@ -57,7 +56,6 @@ from auskunft.domain.calendar import busy_by_counter, epoch_minutes, local_minut
 from auskunft.services.appointments import find_slots, local_day  # noqa: E402
 from auskunft.services.bootstrap import open_catalog  # noqa: E402
 from auskunft.services.calendars import BookingPolicy, bookable  # noqa: E402
-from auskunft.services.evaluation import percentile  # noqa: E402
 from bench.appointments_fixture import (  # noqa: E402
     COMBOS,
     HORIZON_DAYS,
@@ -65,17 +63,7 @@ from bench.appointments_fixture import (  # noqa: E402
     scratch_database,
     verify,
 )
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    """n, p50/p95/max and the mean of millisecond values, rounded for the report."""
-    return {
-        "n": len(values),
-        "p50_ms": round(percentile(values, 50), 3),
-        "p95_ms": round(percentile(values, 95), 3),
-        "max_ms": round(max(values, default=0.0), 3),
-        "mean_ms": round(sum(values) / len(values), 3) if values else 0.0,
-    }
+from bench.report import summary, write_json  # noqa: E402
 
 
 def _ms(started: float) -> float:
@@ -154,9 +142,9 @@ def time_search(engine: Any, location_id: str, runs: int, now: datetime) -> dict
         "range": [first.isoformat(), last.isoformat()],
         "busy_rows": len(rows),
         "slots_per_answer": {"min": min(slots), "max": max(slots)},
-        "find_slots": summary(found),
-        "busy_read": summary(reads),
-        "free_slots": summary(pure),
+        "find_slots": summary(found, 3),
+        "busy_read": summary(reads, 3),
+        "free_slots": summary(pure, 3),
     }
 
 
@@ -189,7 +177,7 @@ def time_http(url: str, location_id: str, runs: int, now: datetime, freeze: bool
                 if answer.status_code != 200:
                     raise RuntimeError(f"GET /api/v1/slots: HTTP {answer.status_code}")
                 sizes.append(len(answer.content))
-    return {**summary(took), "bytes": {"min": min(sizes), "max": max(sizes)}}
+    return {**summary(took, 3), "bytes": {"min": min(sizes), "max": max(sizes)}}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -293,9 +281,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser().error("--runs >= 1, --http-runs >= 0, 0 <= --share < 1")
     out = run(args)
     print(report(out))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(args.json, out)
     return out
 
 
