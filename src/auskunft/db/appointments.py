@@ -305,7 +305,7 @@ class AppointmentRepository:
     def calendar(self, location_id: str) -> t.Calendar | None:
         return self.session.get(t.Calendar, location_id)
 
-    def calendar_stamp(
+    def stamp_and_offer(
         self, location_id: str
     ) -> tuple[tuple[int, str], dict[str, int | None]] | None:
         """Version and kind of a location's calendar (enough to tell a cached one is

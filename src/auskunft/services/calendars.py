@@ -83,7 +83,7 @@ def _load(
     uow: UnitOfWork, policy: BookingPolicy, location_id: str
 ) -> tuple[Calendar, str, dict[str, int | None]]:
     """The calendar, its kind and the services bookable there, with their durations."""
-    found = uow.appointments.calendar_stamp(location_id)
+    found = uow.appointments.stamp_and_offer(location_id)
     if found is None:
         raise _not_found(location_id)
     stamp, offered = found
