@@ -7,11 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Front-end files come from npm (package-lock.json); only the built copies are served.
 NODE_STAMP := node_modules/.installed
-VENDOR := src/auskunft/web/static/vendor
+VENDOR := src/auskunft/core/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run serve test lint typecheck unit install assets chromium bench bench-booking screenshots clean
+.PHONY: run serve test lint typecheck unit install assets chromium bench bench-booking bench-compare screenshots clean
 
 # The Python install waits for the front-end files (order only: no reinstall when they change).
 $(STAMP): requirements.lock pyproject.toml | assets
@@ -49,6 +49,7 @@ test: $(STAMP) assets chromium lint typecheck unit
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -33,12 +33,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-from auskunft.db import tables as t
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.booking import HOLDING, ceil_to, new_code, span_of
-from auskunft.domain.calendar import Calendar, from_epoch_minutes, subtract
-from auskunft.services.appointments import local_day
-from auskunft.services.calendars import BookingPolicy, load_calendar
+from auskunft.appointments import tables as t
+from auskunft.appointments.model.booking import HOLDING, ceil_to, new_code, span_of
+from auskunft.appointments.model.calendar import Calendar, from_epoch_minutes, subtract
+from auskunft.appointments.service.booking import local_day
+from auskunft.appointments.service.calendars import BookingPolicy, load_calendar
+from auskunft.catalog import tables as catalog_tables
+from auskunft.catalog.repository import CatalogRepository
+from auskunft.core.db.uow import UnitOfWork
 
 LOCATION = "bench-buergerbuero"
 AUTHORITY = "kassel-buergerbuero"
@@ -141,11 +143,11 @@ def scratch_database(url: str | None, *, keep: bool = False) -> Iterator[str]:
 
 def _add_location(uow: UnitOfWork, horizon_days: int) -> list[int]:
     """Location, calendar, counters, weekly rules and service links; the counters' ids."""
-    authority = uow.catalog.authority(AUTHORITY)
+    authority = uow.repo(CatalogRepository).authority(AUTHORITY)
     if authority is None:
         raise RuntimeError(f"the catalog lacks the authority {AUTHORITY}")
     uow.session.add(
-        t.Location(
+        catalog_tables.Location(
             id=LOCATION,
             authority_id=authority.id,
             name="Bürgerbüro (Benchmark)",
@@ -180,10 +182,10 @@ def _add_location(uow: UnitOfWork, horizon_days: int) -> list[int]:
                 t.OpeningRule(counter_id=counter.id, weekday=weekday, opens=opens, closes=closes)
             )
     for service_id, minutes in SERVICES.items():
-        if uow.catalog.service(service_id) is None:
+        if uow.repo(CatalogRepository).service(service_id) is None:
             raise RuntimeError(f"the catalog lacks the service {service_id}")
         uow.session.add(
-            t.ServiceLocation(
+            catalog_tables.ServiceLocation(
                 service_id=service_id,
                 location_id=LOCATION,
                 duration_minutes=minutes,

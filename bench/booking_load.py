@@ -62,9 +62,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from auskunft.db.engine import get_engine  # noqa: E402
-from auskunft.services.appointments import local_day  # noqa: E402
-from auskunft.services.bootstrap import open_catalog  # noqa: E402
+from auskunft.appointments.service.booking import local_day  # noqa: E402
+from auskunft.bootstrap import open_catalog  # noqa: E402
+from auskunft.core.db.engine import get_engine  # noqa: E402
 from bench.appointments_fixture import (  # noqa: E402
     LOCATION,
     SERVICES,

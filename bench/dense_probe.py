@@ -22,9 +22,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auskunft.services.bootstrap import open_catalog  # noqa: E402
-from auskunft.services.evaluation import read_cases  # noqa: E402
-from auskunft.services.search import SearchEngine  # noqa: E402
+from auskunft.bootstrap import open_catalog  # noqa: E402
+from auskunft.catalog.repository import CatalogRepository  # noqa: E402
+from auskunft.search.service.engine import SearchEngine  # noqa: E402
+from auskunft.search.service.evaluation import read_cases  # noqa: E402
 
 
 def main() -> None:
@@ -42,12 +43,12 @@ def main() -> None:
         search = SearchEngine(engine)
         snap = search.snapshot()
         index = snap.index
-        from auskunft.db.uow import UnitOfWork
+        from auskunft.core.db.uow import UnitOfWork
 
         with UnitOfWork(engine) as uow:
             rows = [
                 (s.id, f"{s.name}. {s.summary} {'; '.join(s.keywords)}")
-                for s in uow.catalog.services()
+                for s in uow.repo(CatalogRepository).services()
             ]
         keys = [k for k, _ in rows]
         t0 = time.perf_counter()

@@ -90,8 +90,8 @@ def in_process_rate(
     database_url: str, questions: list[str], seconds: float, dense: str, seed: int = 1
 ) -> dict[str, Any]:
     """Questions per second of `answer_question` alone, in this process, one thread."""
-    from auskunft.services.bootstrap import open_catalog
-    from auskunft.services.search import SearchEngine, answer_question
+    from auskunft.bootstrap import open_catalog
+    from auskunft.search.service.engine import SearchEngine, answer_question
 
     previous = os.environ.get("AUSKUNFT_SEARCH_DENSE")
     os.environ["AUSKUNFT_SEARCH_DENSE"] = dense

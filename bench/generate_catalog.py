@@ -12,9 +12,9 @@ import random
 import re
 from pathlib import Path
 
-from auskunft.search.index import IndexDoc
-from auskunft.services.demo_catalog import read_demo_catalog
-from auskunft.services.html_text import html_to_text
+from auskunft.catalog.service.demo import read_demo_catalog
+from auskunft.catalog.service.html_text import html_to_text
+from auskunft.search.model.index import IndexDoc
 
 QUALIFIERS = [
     "für Unternehmen", "für Minderjährige", "im Ausland", "online", "im Eilverfahren",

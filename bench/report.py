@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auskunft.services.evaluation import percentile
+from auskunft.search.service.evaluation import percentile
 
 
 def summary(values: list[float], digits: int = 2) -> dict[str, float]:

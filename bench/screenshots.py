@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, ViewportSize, sync_playwright  # noqa: E402
 from tests.browser.server import CHROMIUM, live_server, missing_front_end  # noqa: E402
 
+from auskunft.access.repository import StaffRepository  # noqa: E402
+
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 OUT = ROOT / "docs" / "screenshots"
 
@@ -37,12 +39,12 @@ def log_in(page: Page, database_url: str) -> None:
     """Create an agent account in the fresh database and log it in."""
     from datetime import UTC, datetime
 
-    from auskunft.db.engine import get_engine
-    from auskunft.db.uow import UnitOfWork
-    from auskunft.services.accounts import create_user
+    from auskunft.access.service import create_user
+    from auskunft.core.db.engine import get_engine
+    from auskunft.core.db.uow import UnitOfWork
 
     with UnitOfWork(get_engine(database_url)) as uow:
-        if uow.staff.user_by_name(STAFF_USER) is None:
+        if uow.repo(StaffRepository).user_by_name(STAFF_USER) is None:
             create_user(uow, STAFF_USER, "agent", STAFF_PASSWORD, datetime.now(UTC))
             uow.commit()
     page.goto("/anmelden")

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from auskunft.db.engine import get_engine
-from auskunft.services.bootstrap import open_catalog
-from auskunft.services.search import SearchEngine
+from auskunft.bootstrap import open_catalog
+from auskunft.core.db.engine import get_engine
+from auskunft.search.service.engine import SearchEngine
 
 # Apps made by tests run no in-process worker unless a test asks for one (worker="inline"):
 # a background thread would send mail, end holds and purge data behind the tests' backs.

@@ -6,8 +6,8 @@ from bench.baseline import PlainBM25
 from bench.generate_catalog import generate
 from bench.search_bench import latency, quality
 
-from auskunft.search.analyzer import words
-from auskunft.services.search import SearchEngine
+from auskunft.search.model.analyzer import words
+from auskunft.search.service.engine import SearchEngine
 from tests.conftest import shared_path
 
 

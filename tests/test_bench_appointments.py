@@ -17,8 +17,8 @@ from bench import booking_load, slot_bench
 from bench.appointments_fixture import COUNTERS, build_location, scratch_database, verify
 from sqlalchemy import text
 
-from auskunft.db.engine import get_engine
-from auskunft.services.bootstrap import open_catalog
+from auskunft.bootstrap import open_catalog
+from auskunft.core.db.engine import get_engine
 from tests.conftest import _pg_admin_url
 
 

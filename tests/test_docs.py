@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from auskunft.cli import main
-from auskunft.config import Settings
+from auskunft.core.config import Settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

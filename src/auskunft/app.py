@@ -10,24 +10,22 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from auskunft import __version__
-from auskunft.config import Settings, get_settings
-from auskunft.jobs.worker import InlineWorker
-from auskunft.services.bootstrap import open_catalog
-from auskunft.services.calendars import BookingPolicy
-from auskunft.services.search import SearchEngine
-from auskunft.web import (
-    agenda,
-    api,
-    appointments_api,
-    auth,
-    booking,
-    desk,
-    desk_booking,
-    errors,
-    pages,
-)
-from auskunft.web.ratelimit import RateLimiter
-from auskunft.web.timing import ServerTiming
+from auskunft.access import web as auth
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.appointments.web import agenda
+from auskunft.appointments.web import api as appointments_api
+from auskunft.appointments.web import portal as booking
+from auskunft.bootstrap import open_catalog
+from auskunft.core.config import Settings, get_settings
+from auskunft.core.jobs.worker import InlineWorker
+from auskunft.core.web import errors
+from auskunft.core.web.ratelimit import RateLimiter
+from auskunft.core.web.timing import ServerTiming
+from auskunft.desk.web import api as desk_api
+from auskunft.desk.web import booking as desk_booking
+from auskunft.desk.web import desk
+from auskunft.portal.web import api, pages
+from auskunft.search.service.engine import SearchEngine
 
 
 def serve_app() -> FastAPI:
@@ -36,7 +34,7 @@ def serve_app() -> FastAPI:
 
 
 def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
-    """Build the app; the database is created and seeded on first use."""
+    """Build the app from the slices' routers; the database is created and seeded on first use."""
     settings = settings or get_settings()
     engine, _ = open_catalog(settings.resolved_database_url())
     search = SearchEngine(engine)
@@ -69,15 +67,24 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         redoc_url=None,
         lifespan=lifespan,
     )
+    policy = BookingPolicy.from_settings(settings)
     app.state.settings = settings
+    app.state.engine = engine
+    # Long-lived parts, handed to routes by type (core.web.deps.component).
+    app.state.components = {SearchEngine: search, BookingPolicy: policy}
     app.state.search = search
+    app.state.policy = policy
+    # Who is logged in is the access slice's business; the core asks through these.
     app.state.logins = auth.LoginCache()
-    app.state.policy = BookingPolicy.from_settings(settings)
+    app.state.authenticate = auth.authenticate
+    app.state.remembered_login = auth.remembered_login
+    app.state.verify_token = auth.verify_api_token
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_per_minute, enabled=settings.rate_limits == "on"
     )
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(desk_api.router)
     app.include_router(appointments_api.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
@@ -86,7 +93,11 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(agenda.router)
     app.include_router(booking.router)
     app.add_middleware(ServerTiming)
-    app.mount("/static", StaticFiles(packages=[("auskunft.web", "static")]), name="static")
+    app.mount(
+        "/static",
+        StaticFiles(packages=[("auskunft.core.web", "static"), ("auskunft.desk", "static")]),
+        name="static",
+    )
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

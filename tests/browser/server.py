@@ -14,11 +14,11 @@ from typing import Any
 import uvicorn
 
 from auskunft.app import create_app
-from auskunft.config import Settings
+from auskunft.core.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-HTMX = ROOT / "src" / "auskunft" / "web" / "static" / "vendor" / "htmx.min.js"
+HTMX = ROOT / "src" / "auskunft" / "core" / "web" / "static" / "vendor" / "htmx.min.js"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.services.accounts import create_user
+from auskunft.access.service import create_user
+from auskunft.catalog.service import reads as catalog
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS, _check_front_end
 from tests.browser.server import live_server
@@ -32,7 +33,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         url = f"sqlite:///{data_dir / 'auskunft.sqlite3'}"
         with UnitOfWork(get_engine(url)) as uow:
             create_user(uow, "agentin-termin", "agent", PASSWORD, datetime.now(UTC))
-            create_user(uow, "sachbearbeitung", "clerk", PASSWORD, datetime.now(UTC))
+            # The clerk works for Kassel's Bürgerbüro (a clerk sees their own offices only).
+            create_user(
+                uow,
+                "sachbearbeitung",
+                "clerk",
+                PASSWORD,
+                datetime.now(UTC),
+                authorities=["kassel-buergerbuero"],
+                offices=catalog,
+            )
             uow.commit()
         yield base
 

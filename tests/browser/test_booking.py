@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from auskunft.config import Settings
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.calendar import from_epoch_minutes
-from auskunft.services import appointments as booking
-from auskunft.services.calendars import BookingPolicy
+from auskunft.appointments.model.calendar import from_epoch_minutes
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS, _check_front_end
 from tests.browser.server import live_server
@@ -146,7 +147,7 @@ def test_a_citizen_books_moves_and_cancels(citizen: Page, server: Server) -> Non
     check(page)
 
     with UnitOfWork(get_engine(server[1])) as uow:
-        row = uow.appointments.by_code(code)
+        row = uow.repo(AppointmentRepository).by_code(code)
         assert row is not None
         assert row.status == "cancelled" and row.name == "Erika Mustermann"
         assert from_epoch_minutes(row.start_minute).strftime("%Y-%m-%d %H:%M") == f"{day} {time}"

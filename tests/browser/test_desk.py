@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.services.accounts import create_user
+from auskunft.access.service import create_user
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.desk import tables as t
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS, _check_front_end
 from tests.browser.server import live_server

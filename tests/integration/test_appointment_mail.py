@@ -16,16 +16,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from auskunft.app import create_app
-from auskunft.config import Settings
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.opening import BERLIN
-from auskunft.jobs.worker import housekeeping, run_due
-from auskunft.services import appointments as booking
-from auskunft.services import waitlist
-from auskunft.services.appointments import Person
-from auskunft.services.calendars import BookingPolicy
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking, waitlist
+from auskunft.appointments.service.booking import Person
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
+from auskunft.core.jobs import tables as t
+from auskunft.core.jobs.worker import housekeeping, run_due
 from tests.web.test_desk import Inbox, free_port
 
 SECRET = "appointment-mail-test-secret-0123456789"
@@ -367,9 +367,9 @@ def test_the_waitlist_mails_carry_the_place_in_line_and_the_offer(
     body = " ".join(body_of(offer).split())
     assert "Wir halten diese Zeit bis Montag, 1. März 2027, 18:05 Uhr" in body  # 12 hours
     with UnitOfWork(engine) as uow:
-        entry = uow.appointments.waitlist_entry(first_id)
+        entry = uow.repo(AppointmentRepository).waitlist_entry(first_id)
         assert entry is not None and entry.appointment_id is not None
-        held = uow.appointments.by_id(entry.appointment_id)
+        held = uow.repo(AppointmentRepository).by_id(entry.appointment_id)
         assert held is not None and held.status == "offered"
         code = held.code
     token = booking.manage_token(SECRET.encode(), "appointment", code)
@@ -381,7 +381,7 @@ def test_mail_for_purged_or_deleted_rows_is_not_sent(settings: Settings, inbox: 
     done = book(settings)
     engine = get_engine(settings.database_url)
     with UnitOfWork(engine) as uow:
-        row = uow.appointments.by_id(done.appointment.id)
+        row = uow.repo(AppointmentRepository).by_id(done.appointment.id)
         assert row is not None
         row.name = row.email = row.phone = ""
         row.purged = True

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.calendar import epoch_minutes
-from auskunft.services import appointments as booking
-from auskunft.services.calendars import BookingPolicy
+from auskunft.appointments import tables as t
+from auskunft.appointments.model.calendar import epoch_minutes
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
 from tests.browser.server import live_server
 
 CLIENTS = 50
@@ -119,7 +120,7 @@ def test_fifty_clients_racing_for_the_last_counter_get_one_201_and_49_409(
         online_counters = len(booked) + 1
         assert len(active) == online_counters
         assert len({r.counter_id for r in active}) == online_counters
-        held = {c.id for c in uow.appointments.counters(LOCATION)[:2]}
+        held = {c.id for c in uow.repo(AppointmentRepository).counters(LOCATION)[:2]}
         assert not {r.counter_id for r in active} & held
         cells = uow.session.scalar(
             select(func.count())
@@ -183,7 +184,7 @@ def test_a_counter_taken_behind_the_busy_read_sends_the_booking_to_the_next(
 
     assert later.counter_id != earlier.counter_id
     with UnitOfWork(engine) as uow:
-        stored = uow.appointments.by_id(later.id)
+        stored = uow.repo(AppointmentRepository).by_id(later.id)
         assert stored is not None and stored.counter_id == later.counter_id
         held = uow.session.execute(
             select(t.CounterCell.counter_id, t.CounterCell.cell).where(

@@ -6,12 +6,12 @@ from datetime import date, datetime, time
 
 import pytest
 
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.errors import InvalidInput, NotFound
-from auskunft.domain.opening import BERLIN
-from auskunft.services import appointments as booking
-from auskunft.services.calendars import BookingPolicy, reset_day, set_day
+from auskunft.appointments.service import booking
+from auskunft.appointments.service.calendars import BookingPolicy, reset_day, set_day
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import InvalidInput, NotFound
+from auskunft.core.hours import BERLIN
 from tests.web.test_cli import cli
 
 LOCATION = "herborn-buergerbuero-rathaus"

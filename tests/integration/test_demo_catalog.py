@@ -7,10 +7,11 @@ import csv
 import pytest
 from sqlalchemy import select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.services.demo_catalog import import_demo_catalog
+from auskunft.catalog import tables as t
+from auskunft.catalog.repository import CatalogRepository
+from auskunft.catalog.service.demo import import_demo_catalog
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
 from tests.conftest import shared_path
 
 
@@ -22,7 +23,7 @@ def rows(name: str) -> list[dict[str, str]]:
 def test_every_contract_service_is_there_as_specified(catalog_url: str) -> None:
     with UnitOfWork(get_engine(catalog_url)) as uow:
         for row in rows("services.csv"):
-            service = uow.catalog.service(row["id"])
+            service = uow.repo(CatalogRepository).service(row["id"])
             assert service is not None, row["id"]
             assert (service.name, service.kind, service.topic_id) == (
                 row["name"],
@@ -34,7 +35,7 @@ def test_every_contract_service_is_there_as_specified(catalog_url: str) -> None:
 
 def test_every_service_has_content_an_agent_can_read_out(catalog_url: str) -> None:
     with UnitOfWork(get_engine(catalog_url)) as uow:
-        for s in uow.catalog.services():
+        for s in uow.repo(CatalogRepository).services():
             if s.source != "demo":
                 continue
             assert len(s.description.split()) >= 40, s.id
@@ -48,13 +49,13 @@ def test_every_service_has_content_an_agent_can_read_out(catalog_url: str) -> No
 def test_every_contract_authority_and_area_is_there_as_specified(catalog_url: str) -> None:
     with UnitOfWork(get_engine(catalog_url)) as uow:
         for row in rows("authorities.csv"):
-            a = uow.catalog.authority(row["id"])
+            a = uow.repo(CatalogRepository).authority(row["id"])
             assert a is not None, row["id"]
             assert a.name == row["name"]
             assert a.participant_id == row["participant"]
             assert {k.kind for k in a.kinds} == set(row["kinds"].split())
             assert {x.area_id for x in a.areas} == set(row["areas"].split())
-        areas = {a.id: a for a in uow.catalog.areas()}
+        areas = {a.id: a for a in uow.repo(CatalogRepository).areas()}
         for row in rows("areas.csv"):
             assert areas[row["id"]].parent == (row["parent"] or None)
 
@@ -73,14 +74,14 @@ def test_reimporting_the_demo_catalog_changes_nothing(fresh_url: str) -> None:
 
 @pytest.mark.parametrize("service_id", ["personalausweis-beantragen", "sperrmuell"])
 def test_an_edit_is_recorded_with_who_when_and_what(fresh_url: str, service_id: str) -> None:
-    from auskunft.services.catalog import service_history
-    from auskunft.services.catalog_store import save_service
-    from auskunft.services.demo_catalog import _draft, read_demo_catalog
+    from auskunft.catalog.service.demo import _draft, read_demo_catalog
+    from auskunft.catalog.service.queries import service_history
+    from auskunft.catalog.service.store import save_service
 
     entry = next(e for e in read_demo_catalog()["service"] if e["id"] == service_id)
     engine = get_engine(fresh_url)
     with UnitOfWork(engine) as uow:
-        row = uow.catalog.service(service_id)
+        row = uow.repo(CatalogRepository).service(service_id)
         assert row is not None
         draft = _draft(entry, row.participant_id)
         draft.fees = [*draft.fees, "Zusätzliche Gebühr für die Zustellung: 5,00 €"]
@@ -88,7 +89,7 @@ def test_an_edit_is_recorded_with_who_when_and_what(fresh_url: str, service_id: 
         uow.commit()
     with UnitOfWork(engine) as uow:
         history = service_history(uow, service_id=service_id)
-        row = uow.catalog.service(service_id)
+        row = uow.repo(CatalogRepository).service(service_id)
         assert row is not None and row.version == 2
     assert history[-1]["changed_by"] == "redaktion:anna"
     assert list(history[-1]["changes"]) == ["fees"]

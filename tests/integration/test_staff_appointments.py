@@ -10,16 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.calendar import epoch_minutes, from_epoch_minutes
-from auskunft.domain.errors import Conflict, InvalidInput, NotFound
-from auskunft.domain.opening import BERLIN
-from auskunft.services import agenda
-from auskunft.services import appointments as booking
-from auskunft.services.accounts import create_user
-from auskunft.services.calendars import BookingPolicy, load_calendar
+from auskunft.access.service import create_user
+from auskunft.appointments import tables as t
+from auskunft.appointments.model.calendar import epoch_minutes, from_epoch_minutes
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import agenda, booking
+from auskunft.appointments.service.calendars import BookingPolicy, load_calendar
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import Conflict, InvalidInput, NotFound
+from auskunft.core.hours import BERLIN
+from auskunft.core.jobs import tables as jobs_tables
 
 POLICY = BookingPolicy(phone_share=50, phone_release_days=2, secret=b"test secret")
 LICENCE = "kassel-fahrerlaubnis-buero"  # two counters
@@ -154,7 +155,9 @@ def test_staff_cancel_without_token_and_are_recorded(uow_factory: Any, staff_id:
         )
         uow.commit()
         assert (done.status, done.changed_by) == ("cancelled", staff_id)
-        jobs = uow.session.scalars(select(t.Job).where(t.Job.kind == "mail.cancelled")).all()
+        jobs = uow.session.scalars(
+            select(jobs_tables.Job).where(jobs_tables.Job.kind == "mail.cancelled")
+        ).all()
         assert [j.payload["appointment"] for j in jobs] == [done.id]
         # The time is free again.
         assert at(DAYS["cancel"], "09:00") in starts(uow, DAYS["cancel"], "online")
@@ -232,7 +235,7 @@ def test_attendance_is_recorded_only_on_the_day_and_in_time(
     with uow_factory() as uow:
         # Both keep their time on the counter: the day's record stays whole.
         day_end = epoch_minutes(start + timedelta(hours=12))
-        busy = uow.appointments.busy(LICENCE, epoch_minutes(start), day_end)
+        busy = uow.repo(AppointmentRepository).busy(LICENCE, epoch_minutes(start), day_end)
         assert len(busy) == 2
 
 

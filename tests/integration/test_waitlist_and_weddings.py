@@ -8,15 +8,15 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.errors import Conflict
-from auskunft.domain.opening import BERLIN
-from auskunft.services import appointments as booking
-from auskunft.services import waitlist
-from auskunft.services.appointments import Person
-from auskunft.services.calendars import BookingPolicy
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking, waitlist
+from auskunft.appointments.service.booking import Person
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import Conflict
+from auskunft.core.hours import BERLIN
+from auskunft.core.jobs import tables as t
 
 LOCATION = "niestetal-buergerbuero-rathaus"  # one counter
 SERVICE = "personalausweis-beantragen"  # 20 minutes there
@@ -78,11 +78,11 @@ class Offer:
 
 def offer_of(url: str, entry_id: int) -> Offer | None:
     with UnitOfWork(get_engine(url)) as uow:
-        entry = uow.appointments.waitlist_entry(entry_id)
+        entry = uow.repo(AppointmentRepository).waitlist_entry(entry_id)
         assert entry is not None
         if entry.appointment_id is None:
             return None
-        row = uow.appointments.by_id(entry.appointment_id)
+        row = uow.repo(AppointmentRepository).by_id(entry.appointment_id)
         assert row is not None
         return Offer(row.id, row.code, row.status, row.start_minute, row.expires_at)
 
@@ -97,7 +97,7 @@ def test_a_freed_slot_goes_to_the_first_in_line_and_never_to_the_public(fresh_ur
     first, first_token = join(fresh_url, "Anna")
     second, _ = join(fresh_url, "Ben")
     with UnitOfWork(get_engine(fresh_url)) as uow:
-        entry = uow.appointments.waitlist_entry(first)
+        entry = uow.repo(AppointmentRepository).waitlist_entry(first)
         assert entry is not None and waitlist.position(uow, entry) == 1
 
     cancel(fresh_url, booked[-1])
@@ -133,9 +133,9 @@ def test_an_offer_left_to_run_out_passes_to_the_next_in_line(fresh_url: str) -> 
         assert waitlist.expire_holds(uow, POLICY, now=later) == 1
         uow.commit()
     with UnitOfWork(get_engine(fresh_url)) as uow:
-        entry = uow.appointments.waitlist_entry(first)
+        entry = uow.repo(AppointmentRepository).waitlist_entry(first)
         assert entry is not None and entry.status == "expired"
-        expired = uow.appointments.by_id(anna.id)
+        expired = uow.repo(AppointmentRepository).by_id(anna.id)
         assert expired is not None and expired.status == "expired"
     ben = offer_of(fresh_url, second)
     assert ben is not None and ben.status == "offered"
@@ -155,7 +155,7 @@ def test_declining_an_offer_hands_it_on_at_once(fresh_url: str) -> None:
         token = booking.manage_token(POLICY.secret, "appointment", anna.code)
         booking.cancel(uow, POLICY, code=anna.code, token=token, now=NOW)
         uow.commit()
-        entry = uow.appointments.waitlist_entry(first)
+        entry = uow.repo(AppointmentRepository).waitlist_entry(first)
         assert entry is not None and entry.status == "left"
     assert offer_of(fresh_url, second) is not None
 
@@ -204,7 +204,7 @@ def test_a_wedding_reservation_is_provisional_and_expires_unconfirmed(fresh_url:
         assert waitlist.expire_holds(uow, policy, now=NOW + timedelta(days=14, minutes=1)) == 1
         uow.commit()
     with UnitOfWork(get_engine(fresh_url)) as uow:
-        expired = uow.appointments.by_id(row_id)
+        expired = uow.repo(AppointmentRepository).by_id(row_id)
         assert expired is not None and expired.status == "expired"
         assert "mail.expired" in uow.session.scalars(select(t.Job.kind)).all()
         again = booking.find_slots(

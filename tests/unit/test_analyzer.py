@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from auskunft.search.analyzer import PhraseTable, Stemmer, Vocabulary, fold, load_lexicon, words
+from auskunft.search.model.analyzer import (
+    PhraseTable,
+    Stemmer,
+    Vocabulary,
+    fold,
+    load_lexicon,
+    words,
+)
 
 
 def test_folding_meets_umlauts_digraphs_and_sharp_s() -> None:
@@ -55,7 +62,7 @@ def test_colloquial_phrases_expand_to_official_words() -> None:
 
 
 def test_split_off_verb_particles_are_joined_back() -> None:
-    from auskunft.search.analyzer import clause_words
+    from auskunft.search.model.analyzer import clause_words
 
     known = {"auswandern", "anmelde"}
     assert "auswandern" in clause_words("Wir wandern im Mai nach Kanada aus.", known.__contains__)
@@ -65,7 +72,7 @@ def test_split_off_verb_particles_are_joined_back() -> None:
 
 
 def test_regular_participles_lead_back_to_infinitives() -> None:
-    from auskunft.search.analyzer import participle_infinitives
+    from auskunft.search.model.analyzer import participle_infinitives
 
     assert participle_infinitives("abgemeldet") == ["abmelden", "melden"]
     assert participle_infinitives("gemeldet") == ["melden"]

@@ -6,8 +6,14 @@ from datetime import date, datetime
 
 import pytest
 
-from auskunft.domain.booking import candidate_counters, cells, free_slots, new_code, span_of
-from auskunft.domain.calendar import (
+from auskunft.appointments.model.booking import (
+    candidate_counters,
+    cells,
+    free_slots,
+    new_code,
+    span_of,
+)
+from auskunft.appointments.model.calendar import (
     BERLIN,
     Calendar,
     DayException,
@@ -18,7 +24,7 @@ from auskunft.domain.calendar import (
     parse_clock,
     subtract,
 )
-from auskunft.domain.opening import public_holidays
+from auskunft.core.hours import public_holidays
 
 MON, SAT = 0, 5
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from auskunft.domain.errors import InvalidInput
-from auskunft.services.evaluation import EvalCase, evaluate, percentile, read_cases
+from auskunft.core.errors import InvalidInput
+from auskunft.search.service.evaluation import EvalCase, evaluate, percentile, read_cases
 
 
 def test_question_files_are_read_with_optional_fields(tmp_path: Path) -> None:

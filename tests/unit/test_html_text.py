@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from auskunft.services.html_text import first_sentences, html_to_text
+from auskunft.catalog.service.html_text import first_sentences, html_to_text
 
 
 def test_paragraphs_and_lists_become_readable_text() -> None:

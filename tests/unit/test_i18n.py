@@ -7,23 +7,24 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from auskunft.web.i18n import messages as catalog_messages
-from auskunft.web.i18n import pick_language, translations
+from auskunft.core.i18n import messages as catalog_messages
+from auskunft.core.i18n import pick_language, translations
 
-WEB = Path(str(resources.files("auskunft.web")))
+# Every slice keeps its templates in a templates/ folder of its own.
+WEB = Path(str(resources.files("auskunft")))
 
 
 def template_messages() -> set[str]:
     found = extract_from_dir(
         str(WEB),
         method_map=[
-            ("templates/**.html", "jinja2"),
-            ("templates/**.txt", "jinja2"),
+            ("**/templates/**.html", "jinja2"),
+            ("**/templates/**.txt", "jinja2"),
             ("**.py", "python"),
         ],
         options_map={
-            "templates/**.html": {"extensions": "jinja2.ext.i18n"},
-            "templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+            "**/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+            "**/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
         },
     )
     return {m[0] if isinstance(m, tuple) else m for _, _, m, _, _ in found}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from auskunft.search.index import IndexDoc, SearchIndex
+from auskunft.search.model.index import IndexDoc, SearchIndex
 
 
 def doc(

@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
-from auskunft.domain.catalog import Area, Authority
-from auskunft.domain.errors import NotFound
-from auskunft.domain.jurisdiction import Jurisdiction
+from auskunft.catalog.model.entities import Area, Authority
+from auskunft.catalog.model.jurisdiction import Jurisdiction
+from auskunft.core.errors import NotFound
 from tests.conftest import shared_path
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from auskunft.domain.catalog import WeeklyHours
-from auskunft.domain.opening import BERLIN, opening_status, public_holidays
+from auskunft.core.hours import BERLIN, WeeklyHours, opening_status, public_holidays
 
 HOURS = WeeklyHours.from_mapping(
     {"mo": ["07:00-18:00"], "tu": ["07:00-18:00"], "th": ["07:00-12:00", "13:00-18:00"],

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from auskunft.domain.catalog import TimeRange, WeeklyHours
+from auskunft.core.hours import TimeRange, WeeklyHours
 
 
 def test_it_reads_and_writes_weekly_hours() -> None:

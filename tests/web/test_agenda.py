@@ -12,15 +12,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from auskunft.access.service import create_user
 from auskunft.app import create_app
-from auskunft.config import Settings
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.calendar import epoch_minutes, from_epoch_minutes
-from auskunft.services import appointments as booking
-from auskunft.services.accounts import create_user
-from auskunft.services.calendars import bump_version
+from auskunft.appointments import tables as t
+from auskunft.appointments.model.calendar import epoch_minutes, from_epoch_minutes
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking
+from auskunft.appointments.service.calendars import bump_version
+from auskunft.catalog.service import reads as catalog
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
 from tests.web.test_staff_login import PASSWORD, form_token, login
 
 HERBORN = "herborn-buergerbuero-rathaus"  # two counters, a 10-minute grid
@@ -59,7 +61,12 @@ def app(module_url: str) -> FastAPI:
     """Herborn opens all day today and tomorrow, so visits can begin around the test's time."""
     with UnitOfWork(get_engine(module_url)) as uow:
         for role in ("agent", "clerk"):
-            user = create_user(uow, f"{role}-agenda", role, PASSWORD, now())
+            # The clerk works for Herborn's Bürgerbüro and Kassel's Standesamt (its wedding
+            # venues): a clerk sees the calendars of their own offices only.
+            offices = ["herborn-buergerbuero", "kassel-standesamt"] if role == "clerk" else []
+            user = create_user(
+                uow, f"{role}-agenda", role, PASSWORD, now(), authorities=offices, offices=catalog
+            )
             USERS[role] = user.id
         for day in (today(), today() + timedelta(days=1)):
             uow.session.add(
@@ -106,7 +113,7 @@ def act(client: TestClient, code: str, action: str, **extra: str) -> Any:
 
 def status(url: str, code: str) -> tuple[str, int | None]:
     with UnitOfWork(get_engine(url)) as uow:
-        row = uow.appointments.by_code(code)
+        row = uow.repo(AppointmentRepository).by_code(code)
         assert row is not None
         return row.status, row.changed_by
 
@@ -191,7 +198,7 @@ def test_a_wedding_reservation_is_confirmed_at_the_registration(
     assert r.status_code == 303
     assert status(module_url, code) == ("booked", USERS["clerk"])
     with UnitOfWork(get_engine(module_url)) as uow:
-        row = uow.appointments.by_code(code)
+        row = uow.repo(AppointmentRepository).by_code(code)
         assert row is not None and row.expires_at is None
     assert "Anmeldung der Eheschließung erfolgt" not in day_list(clerk, VENUE, start.date()).text
     assert act(clerk, code, "confirm", **data).status_code == 409

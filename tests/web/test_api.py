@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from auskunft.app import create_app
-from auskunft.config import Settings
+from auskunft.core.config import Settings
 
 
 @pytest.fixture(scope="module")

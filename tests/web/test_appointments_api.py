@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auskunft.app import create_app
-from auskunft.config import Settings
+from auskunft.core.config import Settings
 
 LOCATION = "niestetal-buergerbuero-rathaus"  # one counter
 SERVICE = "personalausweis-beantragen"

@@ -16,13 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auskunft.app import create_app
-from auskunft.config import Settings
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.domain.calendar import from_epoch_minutes
-from auskunft.domain.opening import BERLIN
-from auskunft.services import appointments as booking
-from auskunft.services.calendars import BookingPolicy
+from auskunft.appointments.model.calendar import from_epoch_minutes
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service import booking
+from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
 
 SERVICE = "personalausweis-beantragen"
 KASSEL = "kassel-buergerbuero-rathaus"
@@ -107,7 +108,7 @@ def book(
 
 def stored(url: str, code: str) -> tuple[str, int]:
     with UnitOfWork(get_engine(url)) as uow:
-        row = uow.appointments.by_code(code)
+        row = uow.repo(AppointmentRepository).by_code(code)
         assert row is not None
         return row.status, row.start_minute
 

@@ -103,12 +103,13 @@ def test_an_unexpected_failure_is_logged_not_shown(
     from click.testing import CliRunner
 
     from auskunft import cli as module
-    from auskunft.config import Settings
+    from auskunft.core.config import Settings
+    from auskunft.search import cli as search_commands
 
     def broken() -> None:
         raise RuntimeError("kaputt im Test")
 
-    monkeypatch.setattr(module, "_search_engine", broken)
+    monkeypatch.setattr(search_commands, "_search_engine", broken)
     monkeypatch.setattr(module, "get_settings", lambda: Settings(data_dir=tmp_path))
     result = CliRunner().invoke(module.main, ["search", "Perso"])
     assert result.exit_code == 1

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from auskunft.access.service import create_api_token, create_user
 from auskunft.app import create_app
-from auskunft.config import Settings
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.services.accounts import create_api_token, create_user
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.desk import tables as t
 from tests.web.test_staff_login import PASSWORD, form_token, login
 
 

@@ -14,13 +14,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from auskunft.access.service import create_user
 from auskunft.app import create_app
-from auskunft.config import Settings
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.services.accounts import create_user
-from auskunft.services.appointments import local_day
+from auskunft.appointments import tables as appointments_tables
+from auskunft.appointments.repository import AppointmentRepository
+from auskunft.appointments.service.booking import local_day
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.desk import tables as t
 from tests.web.test_staff_login import PASSWORD, form_token, login
 
 SERVICE = "personalausweis-beantragen"
@@ -59,9 +61,11 @@ def booked_code(html: str) -> str:
 def appointment(url: str, code: str) -> SimpleNamespace:
     """The stored booking of a code, as plain values."""
     with UnitOfWork(get_engine(url)) as uow:
-        row = uow.appointments.by_code(code)
+        row = uow.repo(AppointmentRepository).by_code(code)
         assert row is not None
-        return SimpleNamespace(**{c.name: getattr(row, c.name) for c in t.Appointment.__table__.c})
+        return SimpleNamespace(
+            **{c.name: getattr(row, c.name) for c in appointments_tables.Appointment.__table__.c}
+        )
 
 
 def card(client: TestClient, municipality: str = "niestetal") -> str:

@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from auskunft.access import tables as t
+from auskunft.access.repository import StaffRepository
+from auskunft.access.service import create_user, ensure_demo_accounts
 from auskunft.app import create_app
-from auskunft.config import Settings
-from auskunft.db import tables as t
-from auskunft.db.engine import get_engine
-from auskunft.db.uow import UnitOfWork
-from auskunft.services.accounts import create_user, ensure_demo_accounts
+from auskunft.core.config import Settings
+from auskunft.core.db.engine import get_engine
+from auskunft.core.db.uow import UnitOfWork
 
 PASSWORD = "correct horse battery staple"
 
@@ -130,7 +131,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(
     assert right.status_code == 429, "a locked account refuses the right password too"
     # The lockout runs out.
     with UnitOfWork(get_engine(module_url)) as uow:
-        user = uow.staff.user_by_name("dora")
+        user = uow.repo(StaffRepository).user_by_name("dora")
         assert user is not None
         user.locked_until = datetime.now(UTC) - timedelta(seconds=1)
         uow.commit()

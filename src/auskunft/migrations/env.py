@@ -1,12 +1,14 @@
-"""Alembic environment: uses the connection handed over by auskunft.db.engine.upgrade."""
+"""Alembic environment: uses the connection handed over by auskunft.core.db.engine.upgrade."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from auskunft.db.tables import Base
+from auskunft.bootstrap import load_tables
+from auskunft.core.db.base import Base
 
+load_tables()
 config = context.config
 target_metadata = Base.metadata
 

@@ -1,0 +1,111 @@
+"""Staff accounts, their sessions and API tokens within a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from auskunft.access import tables as t
+
+
+@dataclass(frozen=True)
+class Offices:
+    """The authorities (Behörden) and network participants a staff account belongs to."""
+
+    authorities: frozenset[str] = frozenset()
+    participants: frozenset[str] = frozenset()
+
+
+class StaffRepository:
+    """Accounts, logins and machine tokens within a unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def user(self, user_id: int) -> t.StaffUser | None:
+        return self.session.get(t.StaffUser, user_id)
+
+    def user_by_name(self, username: str, *, for_update: bool = False) -> t.StaffUser | None:
+        query = select(t.StaffUser).where(t.StaffUser.username == username)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def users(self) -> Sequence[t.StaffUser]:
+        return self.session.scalars(select(t.StaffUser).order_by(t.StaffUser.username)).all()
+
+    def demo_users(self) -> Sequence[t.StaffUser]:
+        query = select(t.StaffUser).where(t.StaffUser.demo.is_(True))
+        return self.session.scalars(query.order_by(t.StaffUser.username)).all()
+
+    def add_offices(
+        self, user_id: int, authorities: Collection[str], participants: Collection[str]
+    ) -> None:
+        """Put an account into these offices (ids known to exist, each once)."""
+        self.session.add_all(t.StaffAuthority(user_id=user_id, authority_id=a) for a in authorities)
+        self.session.add_all(
+            t.StaffParticipant(user_id=user_id, participant_id=p) for p in participants
+        )
+
+    def offices(self, user_id: int) -> Offices:
+        """The offices of one account, in one query."""
+        return self.offices_of([user_id]).get(user_id, Offices())
+
+    def offices_of(self, user_ids: Collection[int]) -> dict[int, Offices]:
+        """The offices of these accounts, in one query; accounts without any are left out."""
+        if not user_ids:
+            return {}
+        ids = list(user_ids)
+        authorities = select(
+            t.StaffAuthority.user_id,
+            literal("a").label("kind"),
+            t.StaffAuthority.authority_id.label("office"),
+        ).where(t.StaffAuthority.user_id.in_(ids))
+        participants = select(
+            t.StaffParticipant.user_id,
+            literal("p").label("kind"),
+            t.StaffParticipant.participant_id.label("office"),
+        ).where(t.StaffParticipant.user_id.in_(ids))
+        found: dict[int, tuple[set[str], set[str]]] = {}
+        for user_id, kind, office in self.session.execute(union_all(authorities, participants)):
+            own = found.setdefault(user_id, (set(), set()))
+            own[0 if kind == "a" else 1].add(office)
+        return {user_id: Offices(frozenset(a), frozenset(p)) for user_id, (a, p) in found.items()}
+
+    def session_and_user(self, token_hash: str) -> tuple[t.StaffSession, t.StaffUser] | None:
+        """A session row with its account, in one query."""
+        query = (
+            select(t.StaffSession, t.StaffUser)
+            .join(t.StaffUser, t.StaffUser.id == t.StaffSession.user_id)
+            .where(t.StaffSession.token_hash == token_hash)
+        )
+        found = self.session.execute(query).first()
+        return (found[0], found[1]) if found is not None else None
+
+    def delete_session(self, token_hash: str) -> None:
+        self.session.execute(delete(t.StaffSession).where(t.StaffSession.token_hash == token_hash))
+
+    def delete_sessions_of(self, user_id: int) -> None:
+        self.session.execute(delete(t.StaffSession).where(t.StaffSession.user_id == user_id))
+
+    def purge_sessions(self, now: datetime) -> int:
+        """Delete every session past its end; return how many."""
+        result = self.session.execute(delete(t.StaffSession).where(t.StaffSession.expires_at < now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def token_by_hash(self, token_hash: str) -> t.ApiToken | None:
+        query = select(t.ApiToken).where(t.ApiToken.token_hash == token_hash)
+        return self.session.scalars(query).first()
+
+    def token_by_name(self, name: str) -> t.ApiToken | None:
+        return self.session.scalars(select(t.ApiToken).where(t.ApiToken.name == name)).first()
+
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    def flush(self) -> None:
+        self.session.flush()

@@ -1,0 +1,460 @@
+"""Staff accounts: Argon2id passwords, offices, lockout, server-side sessions, demo accounts,
+API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from auskunft.access import tables as t
+from auskunft.access.repository import Offices, StaffRepository
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import AccountLocked, Conflict, Forbidden, InvalidInput, NotAuthenticated
+from auskunft.core.principal import ROLES
+from auskunft.core.principal import Login as Login  # the web edge imports it from here
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Argon2id with the library's defaults (RFC 9106's second recommended profile).
+_hasher = PasswordHasher()
+# Verified against when a user name is unknown, so both cases take as long.
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_hex(16))
+# A session's last-seen time is written at most this often (one write a minute, not a request).
+_TOUCH_EVERY = timedelta(seconds=60)
+# The office of the demo clerk, when the catalog has it (the demo catalog does).
+DEMO_CLERK_AUTHORITY = "kassel-buergerbuero"
+
+
+class OfficeDirectory(Protocol):
+    """Which offices exist: the catalog's answer, handed in by the caller.
+
+    The access slice stands below the catalog in the order of the slices (the
+    import-linter contract "slices" in pyproject.toml), so it cannot ask the catalog
+    itself; the composition (cli, bootstrap, tests) passes the module
+    `auskunft.catalog.service.reads`, which is such a directory.
+    """
+
+    def authority(self, uow: UnitOfWork, authority_id: str, /) -> object | None: ...
+
+    def participant_ids(self, uow: UnitOfWork, /) -> Collection[str]: ...
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """An account as the staff list shows it."""
+
+    username: str
+    role: str
+    demo: bool
+    locked: bool
+    authorities: frozenset[str]
+    participants: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How logins behave; built from the settings at the web and CLI edges."""
+
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    lifetime: timedelta = timedelta(hours=10)
+    idle: timedelta = timedelta(hours=2)
+    allow_demo: bool = True
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a session or API token: its SHA-256 (the token has 256 random bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_username(username: str) -> str:
+    """Return the user name if it is well-formed, else raise InvalidInput."""
+    if not _USERNAME.fullmatch(username):
+        raise InvalidInput(
+            "Benutzernamen bestehen aus 2 bis 64 Kleinbuchstaben, Ziffern, Punkt, "
+            "Binde- oder Unterstrich und beginnen mit einem Buchstaben oder einer Ziffer.",
+            message_en="User names are 2 to 64 lower-case letters, digits, dot, hyphen or "
+            "underscore, starting with a letter or a digit.",
+        )
+    return username
+
+
+def check_password(password: str) -> str:
+    """Return the password if it is long enough (length is what counts), else raise."""
+    if len(password) < MIN_PASSWORD_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Das Passwort muss {MIN_PASSWORD_LENGTH} bis {MAX_PASSWORD_LENGTH} Zeichen lang sein.",
+            message_en=f"The password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} "
+            "characters long.",
+        )
+    return password
+
+
+def generate_password() -> str:
+    """A random password of 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def create_user(
+    uow: UnitOfWork,
+    username: str,
+    role: str,
+    password: str,
+    now: datetime,
+    *,
+    demo: bool = False,
+    authorities: Sequence[str] = (),
+    participants: Sequence[str] = (),
+    offices: OfficeDirectory | None = None,
+) -> t.StaffUser:
+    """Add a staff account, member of these authorities and participants; the caller commits.
+
+    Office ids are checked against `offices` (the catalog); an unknown one raises
+    InvalidInput before anything is stored.
+    """
+    check_username(username)
+    if role not in ROLES:
+        raise InvalidInput(
+            f"Unbekannte Rolle „{role[:40]}“; möglich sind {', '.join(ROLES)}.",
+            message_en=f"Unknown role '{role[:40]}'; possible are {', '.join(ROLES)}.",
+        )
+    check_password(password)
+    check_new_username(uow, username)
+    own = check_offices(uow, authorities, participants, offices)
+    user = t.StaffUser(
+        username=username,
+        password_hash=_hasher.hash(password),
+        role=role,
+        demo=demo,
+        failed_logins=0,
+        created_at=now,
+    )
+    uow.repo(StaffRepository).add(user)
+    uow.repo(StaffRepository).flush()
+    if own.authorities or own.participants:
+        uow.repo(StaffRepository).add_offices(user.id, own.authorities, own.participants)
+        uow.repo(StaffRepository).flush()
+    return user
+
+
+def check_offices(
+    uow: UnitOfWork,
+    authorities: Sequence[str],
+    participants: Sequence[str],
+    offices: OfficeDirectory | None,
+) -> Offices:
+    """The offices named, if the catalog knows each of them; InvalidInput otherwise."""
+    if not authorities and not participants:
+        return Offices()
+    if offices is None:
+        raise TypeError("checking office ids needs the catalog's OfficeDirectory")
+    unknown = [a for a in dict.fromkeys(authorities) if offices.authority(uow, a) is None]
+    if unknown:
+        raise _not_in_catalog(
+            unknown,
+            ("Die Behörde", "Diese Behörden"),
+            ("There is no authority", "These authorities are"),
+        )
+    known = offices.participant_ids(uow) if participants else ()
+    missing = [p for p in dict.fromkeys(participants) if p not in known]
+    if missing:
+        raise _not_in_catalog(
+            missing,
+            ("Den Verbundteilnehmer", "Diese Verbundteilnehmer"),
+            ("There is no network participant", "These network participants are"),
+        )
+    return Offices(frozenset(authorities), frozenset(participants))
+
+
+def _not_in_catalog(
+    ids: list[str], german: tuple[str, str], english: tuple[str, str]
+) -> InvalidInput:
+    """The refusal that names every unknown office id (one, or several)."""
+    names = ", ".join(f"„{i[:120]}“" for i in ids)
+    names_en = ", ".join(f"'{i[:120]}'" for i in ids)
+    if len(ids) == 1:
+        return InvalidInput(
+            f"{german[0]} {names} gibt es im Katalog nicht.",
+            message_en=f"{english[0]} {names_en} in the catalog.",
+        )
+    return InvalidInput(
+        f"{german[1]} gibt es im Katalog nicht: {names}.",
+        message_en=f"{english[1]} not in the catalog: {names_en}.",
+    )
+
+
+def offices_of(uow: UnitOfWork, username: str) -> Offices:
+    """The authorities and participants the account of this name belongs to."""
+    return uow.repo(StaffRepository).offices(get_user(uow, username).id)
+
+
+def list_users(uow: UnitOfWork, now: datetime) -> list[StaffAccount]:
+    """Every account with its role, marks and offices, by user name (two queries)."""
+    repo = uow.repo(StaffRepository)
+    users = repo.users()
+    offices = repo.offices_of([u.id for u in users])
+    accounts = []
+    for user in users:
+        own = offices.get(user.id, Offices())
+        accounts.append(
+            StaffAccount(
+                username=user.username,
+                role=user.role,
+                demo=user.demo,
+                locked=is_locked(user, now),
+                authorities=own.authorities,
+                participants=own.participants,
+            )
+        )
+    return accounts
+
+
+def check_new_username(uow: UnitOfWork, username: str) -> None:
+    """Raise InvalidInput or Conflict unless the name is well-formed and free."""
+    check_username(username)
+    if uow.repo(StaffRepository).user_by_name(username) is not None:
+        raise Conflict(
+            f"Den Benutzer „{username}“ gibt es schon.",
+            message_en=f"The user '{username}' exists already.",
+        )
+
+
+def get_user(uow: UnitOfWork, username: str) -> t.StaffUser:
+    """The account of this name, or InvalidInput."""
+    user = uow.repo(StaffRepository).user_by_name(username)
+    if user is None:
+        raise InvalidInput(
+            f"Den Benutzer „{username[:64]}“ gibt es nicht.",
+            message_en=f"There is no user '{username[:64]}'.",
+        )
+    return user
+
+
+def set_password(uow: UnitOfWork, username: str, password: str) -> None:
+    """Replace a password; every session of the account ends. The caller commits."""
+    user = get_user(uow, username)
+    user.password_hash = _hasher.hash(check_password(password))
+    user.failed_logins = 0
+    user.locked_until = None
+    uow.repo(StaffRepository).delete_sessions_of(user.id)
+
+
+def unlock(uow: UnitOfWork, username: str) -> None:
+    """Lift a lockout before it runs out. The caller commits."""
+    user = get_user(uow, username)
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def ensure_demo_accounts(
+    uow: UnitOfWork, now: datetime, offices: OfficeDirectory | None = None
+) -> list[tuple[str, str, str]]:
+    """Create one demo account per role unless demo accounts exist.
+
+    The demo clerk works at the Kassel Bürgerbüro when `offices` (the catalog) has it;
+    a demo clerk of an older installation without any office is put there too.
+    Returns (user name, role, password) of the accounts created now: the only
+    moment their passwords are known, since only hashes are stored.
+    """
+    repo = uow.repo(StaffRepository)
+    office = (
+        [DEMO_CLERK_AUTHORITY]
+        if offices is not None and offices.authority(uow, DEMO_CLERK_AUTHORITY) is not None
+        else []
+    )
+    existing = repo.demo_users()
+    if existing:
+        for clerk in (u for u in existing if u.role == "clerk" and office):
+            if repo.offices(clerk.id) == Offices():
+                repo.add_offices(clerk.id, office, ())
+        return []
+    created = []
+    for role in ROLES:
+        password = generate_password()
+        create_user(
+            uow,
+            f"demo-{role}",
+            role,
+            password,
+            now,
+            demo=True,
+            authorities=office if role == "clerk" else (),
+            offices=offices,
+        )
+        created.append((f"demo-{role}", role, password))
+    return created
+
+
+def is_locked(user: t.StaffUser, now: datetime) -> bool:
+    """Whether the account is waiting out a lockout."""
+    return user.locked_until is not None and user.locked_until > now
+
+
+def authenticate(
+    uow: UnitOfWork, username: str, password: str, policy: LoginPolicy, now: datetime
+) -> t.StaffUser:
+    """Check a login; count failures and lock the account after too many.
+
+    The caller commits in every case, also when this raises, so failures are counted.
+    """
+    # A name no account can have is not looked up (PostgreSQL refuses NUL in text).
+    well_formed = _USERNAME.fullmatch(username) is not None
+    user = (
+        uow.repo(StaffRepository).user_by_name(username, for_update=True) if well_formed else None
+    )
+    if user is None:
+        _verify(_UNKNOWN_USER_HASH, password)
+        raise _wrong_login()
+    if user.locked_until is not None and is_locked(user, now):
+        raise _locked(user.locked_until)
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= policy.max_failures:
+            user.failed_logins = 0
+            user.locked_until = now + policy.lockout
+            raise _locked(user.locked_until)
+        raise _wrong_login()
+    if user.demo and not policy.allow_demo:
+        raise Forbidden(
+            "Demo-Konten sind im Produktivbetrieb gesperrt.",
+            message_en="Demo accounts are refused in production.",
+        )
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _wrong_login() -> NotAuthenticated:
+    return NotAuthenticated(
+        "Benutzername oder Passwort ist falsch.",
+        message_en="The user name or the password is wrong.",
+    )
+
+
+def _locked(until: datetime) -> AccountLocked:
+    from auskunft.core.hours import BERLIN
+
+    clock = until.astimezone(BERLIN).strftime("%H:%M")
+    return AccountLocked(
+        f"Zu viele Fehlversuche: Das Konto ist bis {clock} Uhr gesperrt.",
+        message_en=f"Too many failed attempts: the account is locked until {clock}.",
+    )
+
+
+def start_session(
+    uow: UnitOfWork, user: t.StaffUser, policy: LoginPolicy, now: datetime
+) -> tuple[str, Login]:
+    """Open a session; return the cookie token (shown once) and the login."""
+    uow.repo(StaffRepository).purge_sessions(now)
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    uow.repo(StaffRepository).add(
+        t.StaffSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + policy.lifetime,
+        )
+    )
+    return token, _login(uow, user, csrf)
+
+
+def resolve_session(
+    uow: UnitOfWork, token: str, policy: LoginPolicy, now: datetime
+) -> Login | None:
+    """The login behind a cookie token, or None when it is unknown, expired or idle too long."""
+    if not token or len(token) > 100:
+        return None
+    found = uow.repo(StaffRepository).session_and_user(token_hash(token))
+    if found is None:
+        return None
+    row, user = found
+    if row.expires_at <= now or row.last_seen_at + policy.idle <= now:
+        uow.repo(StaffRepository).delete_session(row.token_hash)
+        return None
+    if user.demo and not policy.allow_demo:
+        return None
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        row.last_seen_at = now
+    return _login(uow, user, row.csrf_token)
+
+
+def _login(uow: UnitOfWork, user: t.StaffUser, csrf: str) -> Login:
+    """The resolved login of an account, with its offices."""
+    own = uow.repo(StaffRepository).offices(user.id)
+    return Login(
+        user.id,
+        user.username,
+        user.role,
+        csrf,
+        authorities=own.authorities,
+        participants=own.participants,
+    )
+
+
+def end_session(uow: UnitOfWork, token: str) -> None:
+    """Log out: the session row goes, so the cookie is worthless even if kept."""
+    if token and len(token) <= 100:
+        uow.repo(StaffRepository).delete_session(token_hash(token))
+
+
+def create_api_token(uow: UnitOfWork, name: str, now: datetime) -> str:
+    """A new machine token for an integration; returned once, stored as a hash."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{2,80}", name):
+        raise InvalidInput(
+            "Token-Namen bestehen aus 2 bis 80 Buchstaben, Ziffern, Punkt, Binde- oder "
+            "Unterstrich.",
+            message_en="Token names are 2 to 80 letters, digits, dot, hyphen or underscore.",
+        )
+    if uow.repo(StaffRepository).token_by_name(name) is not None:
+        raise Conflict(
+            f"Ein Token „{name}“ gibt es schon.", message_en=f"A token '{name}' exists already."
+        )
+    token = "ak_" + secrets.token_urlsafe(32)
+    uow.repo(StaffRepository).add(
+        t.ApiToken(name=name, token_hash=token_hash(token), created_at=now)
+    )
+    return token
+
+
+def check_api_token(uow: UnitOfWork, token: str, now: datetime) -> t.ApiToken | None:
+    """The live token row behind a bearer token, or None."""
+    if not token.startswith("ak_") or len(token) > 100:
+        return None
+    row = uow.repo(StaffRepository).token_by_hash(token_hash(token))
+    if row is None or row.revoked:
+        return None
+    row.last_used_at = now
+    return row
+
+
+def revoke_api_token(uow: UnitOfWork, name: str) -> None:
+    """Withdraw a machine token; requests with it get 401 from now on. The caller commits."""
+    row = uow.repo(StaffRepository).token_by_name(name)
+    if row is None:
+        raise InvalidInput(
+            f"Ein Token „{name[:80]}“ gibt es nicht.",
+            message_en=f"There is no token '{name[:80]}'.",
+        )
+    row.revoked = True

@@ -1,0 +1,119 @@
+"""Repositories: the only place that knows how catalog rows are queried."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from auskunft.catalog import tables as t
+from auskunft.catalog.model.entities import Area, Authority
+
+
+class CatalogRepository:
+    """Read and write catalog rows within a unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- reads ---------------------------------------------------------------
+    def service(self, service_id: str) -> t.Service | None:
+        return self.session.get(t.Service, service_id)
+
+    def services(self, participant: str | None = None) -> Sequence[t.Service]:
+        query = select(t.Service).order_by(t.Service.id)
+        if participant:
+            query = query.where(t.Service.participant_id == participant)
+        return self.session.scalars(query).all()
+
+    def services_by_id(self, service_ids: Sequence[str]) -> dict[str, t.Service]:
+        """The services with these ids, in one query (ids not found are left out)."""
+        if not service_ids:
+            return {}
+        rows = self.session.scalars(select(t.Service).where(t.Service.id.in_(service_ids)))
+        return {row.id: row for row in rows}
+
+    def authority(self, authority_id: str) -> t.Authority | None:
+        return self.session.get(t.Authority, authority_id)
+
+    def authority_rows(self) -> Sequence[t.Authority]:
+        return self.session.scalars(select(t.Authority).order_by(t.Authority.id)).all()
+
+    def participant(self, participant_id: str) -> t.Participant | None:
+        return self.session.get(t.Participant, participant_id)
+
+    def participant_ids(self) -> set[str]:
+        return set(self.session.scalars(select(t.Participant.id)))
+
+    def topic(self, topic_id: str) -> t.Topic | None:
+        return self.session.get(t.Topic, topic_id)
+
+    def topics(self) -> Sequence[t.Topic]:
+        return self.session.scalars(select(t.Topic).order_by(t.Topic.id)).all()
+
+    def area_rows(self) -> Sequence[t.Area]:
+        return self.session.scalars(select(t.Area).order_by(t.Area.id)).all()
+
+    def areas(self) -> list[Area]:
+        return [Area(a.id, a.name, a.type, a.parent_id, a.ags) for a in self.area_rows()]
+
+    def authorities(self) -> list[Authority]:
+        return [
+            Authority(
+                a.id,
+                a.name,
+                a.participant_id,
+                frozenset(k.kind for k in a.kinds),
+                frozenset(x.area_id for x in a.areas),
+            )
+            for a in self.authority_rows()
+        ]
+
+    def locations_of_service(
+        self, service_id: str
+    ) -> Sequence[tuple[t.ServiceLocation, t.Location]]:
+        query = (
+            select(t.ServiceLocation, t.Location)
+            .join(t.Location, t.Location.id == t.ServiceLocation.location_id)
+            .where(t.ServiceLocation.service_id == service_id)
+            .order_by(t.Location.name)
+        )
+        return [(sl, loc) for sl, loc in self.session.execute(query)]
+
+    def locations_of_authority(self, authority_id: str) -> Sequence[t.Location]:
+        query = select(t.Location).where(t.Location.authority_id == authority_id)
+        return self.session.scalars(query.order_by(t.Location.name)).all()
+
+    def versions(self, service_id: str) -> Sequence[t.ServiceVersion]:
+        query = select(t.ServiceVersion).where(t.ServiceVersion.service_id == service_id)
+        return self.session.scalars(query.order_by(t.ServiceVersion.version)).all()
+
+    def count_services(self, participant: str | None = None) -> int:
+        query = select(func.count()).select_from(t.Service)
+        if participant:
+            query = query.where(t.Service.participant_id == participant)
+        return int(self.session.scalar(query) or 0)
+
+    def revision(self) -> int:
+        return int(self.session.scalar(select(t.CatalogState.revision)) or 0)
+
+    # -- writes --------------------------------------------------------------
+    def add(self, row: object) -> None:
+        self.session.add(row)
+
+    def merge(self, row: object) -> None:
+        self.session.merge(row)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def bump_revision(self) -> None:
+        """Mark the catalog as changed, so every search index rebuilds."""
+        changed = self.session.execute(
+            update(t.CatalogState)
+            .where(t.CatalogState.id == 1)
+            .values(revision=t.CatalogState.revision + 1)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            self.session.add(t.CatalogState(id=1, revision=1))

@@ -1,0 +1,129 @@
+"""What other slices may read and write of the catalog: the catalog's public surface.
+
+Other slices never import the catalog's tables or repository (an `import-linter`
+contract); they call these functions, and name the rows by the aliases below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from auskunft.catalog import tables as t
+from auskunft.catalog.model.entities import Area, Authority
+from auskunft.catalog.repository import CatalogRepository
+from auskunft.core.db.uow import UnitOfWork
+
+ServiceRow = t.Service
+AuthorityRow = t.Authority
+LocationRow = t.Location
+TopicRow = t.Topic
+
+
+def _repo(uow: UnitOfWork) -> CatalogRepository:
+    return uow.repo(CatalogRepository)
+
+
+def service(uow: UnitOfWork, service_id: str) -> t.Service | None:
+    return _repo(uow).service(service_id)
+
+
+def services(uow: UnitOfWork, participant: str | None = None) -> Sequence[t.Service]:
+    return _repo(uow).services(participant)
+
+
+def services_by_id(uow: UnitOfWork, service_ids: Sequence[str]) -> dict[str, t.Service]:
+    return _repo(uow).services_by_id(service_ids)
+
+
+def count_services(uow: UnitOfWork) -> int:
+    return _repo(uow).count_services()
+
+
+def revision(uow: UnitOfWork) -> int:
+    """The catalog's revision counter: every import and edit moves it."""
+    return _repo(uow).revision()
+
+
+def topics(uow: UnitOfWork) -> Sequence[t.Topic]:
+    return _repo(uow).topics()
+
+
+def areas(uow: UnitOfWork) -> list[Area]:
+    return _repo(uow).areas()
+
+
+def authorities(uow: UnitOfWork) -> list[Authority]:
+    return _repo(uow).authorities()
+
+
+def authority(uow: UnitOfWork, authority_id: str) -> t.Authority | None:
+    return _repo(uow).authority(authority_id)
+
+
+def participant_ids(uow: UnitOfWork) -> set[str]:
+    return _repo(uow).participant_ids()
+
+
+def location(uow: UnitOfWork, location_id: str) -> t.Location | None:
+    return uow.session.get(t.Location, location_id)
+
+
+def locations_of_service(uow: UnitOfWork, service_id: str) -> list[t.Location]:
+    return [loc for _, loc in _repo(uow).locations_of_service(service_id)]
+
+
+def bookable_service_ids(uow: UnitOfWork, kinds: set[str]) -> list[str]:
+    """Services of these kinds that are done by appointment."""
+    query = select(t.Service.id).where(t.Service.kind.in_(kinds), t.Service.appointment)
+    return list(uow.session.scalars(query.order_by(t.Service.id)))
+
+
+def ensure_location(
+    uow: UnitOfWork,
+    location_id: str,
+    authority_id: str,
+    name: str,
+    *,
+    note: str = "",
+    slot_minutes: int | None = None,
+) -> None:
+    """A location (Standort) of an authority at the authority's address, unless it exists."""
+    if uow.session.get(t.Location, location_id) is not None:
+        return
+    office = _repo(uow).authority(authority_id)
+    if office is None:
+        return
+    uow.session.add(
+        t.Location(
+            id=location_id,
+            authority_id=office.id,
+            name=name,
+            street=office.street,
+            postcode=office.postcode,
+            city=office.city,
+            phone=office.phone,
+            email=office.email,
+            web=office.web,
+            note=note,
+            slot_minutes=slot_minutes,
+        )
+    )
+    uow.session.flush()
+
+
+def offer_at(uow: UnitOfWork, service_id: str, location_id: str, minutes: int) -> bool:
+    """Make a service bookable at a location for `minutes`; False when the service is unknown."""
+    if _repo(uow).service(service_id) is None:
+        return False
+    if uow.session.get(t.ServiceLocation, (service_id, location_id)) is None:
+        uow.session.add(
+            t.ServiceLocation(
+                service_id=service_id,
+                location_id=location_id,
+                duration_minutes=minutes,
+                appointment=True,
+            )
+        )
+    return True

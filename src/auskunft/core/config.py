@@ -1,0 +1,99 @@
+"""One typed settings object, read from AUSKUNFT_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every field is documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="AUSKUNFT_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default=Path("var"))
+    database_url: str = ""
+    search_dense: Literal["auto", "on", "off"] = "auto"
+    # Staff login
+    session_hours: int = Field(default=10, ge=1, le=24)
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    cookie_secure: bool | None = None
+    # Outgoing e-mail (information sent to a caller)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout: float = Field(default=10.0, gt=0, le=120)
+    mail_from: str = "Servicecenter Kassel <servicecenter@kassel.example>"
+    public_url: str = "http://127.0.0.1:8000"
+    # Appointments (Termine)
+    booking_horizon_days: int = Field(default=60, ge=1, le=730)
+    booking_lead_minutes: int = Field(default=120, ge=0, le=14 * 24 * 60)
+    phone_share: int = Field(default=25, ge=0, le=100)
+    phone_release_days: int = Field(default=2, ge=0, le=365)
+    wedding_hold_days: int = Field(default=14, ge=1, le=365)
+    waitlist_offer_hours: int = Field(default=12, ge=1, le=24 * 14)
+    appointment_limit_per_service: int = Field(default=1, ge=1, le=50)
+    appointment_retention_days: int = Field(default=30, ge=1, le=3650)
+    reminder_hour: int = Field(default=10, ge=0, le=23)
+    rate_limits: Literal["on", "off"] = "on"
+    rate_limit_per_minute: int = Field(default=30, ge=1, le=100_000)
+    worker: Literal["inline", "off"] = "inline"
+    worker_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # Finished and failed jobs (ids, no personal data) are dropped after this many days.
+    job_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Signs the links that let a citizen manage an appointment.
+    secret_key: str = ""
+    secret_key_file: Path | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS: always in production, by choice elsewhere."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.env == "production"
+
+    def secret(self) -> bytes:
+        """The server secret: from the setting or its file; made up once outside production."""
+        key = self.secret_key
+        if not key and self.secret_key_file is not None:
+            key = self.secret_key_file.read_text(encoding="utf-8").strip()
+        if key:
+            if self.env == "production" and len(key) < 32:
+                raise RuntimeError("AUSKUNFT_SECRET_KEY must have at least 32 characters")
+            return key.encode()
+        if self.env == "production":
+            raise RuntimeError("AUSKUNFT_SECRET_KEY or AUSKUNFT_SECRET_KEY_FILE must be set")
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process made it first
+            else:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    handle.write(secrets.token_hex(32))
+        return path.read_text(encoding="utf-8").strip().encode()
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'auskunft.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings."""
+    return Settings()

@@ -1,1 +1,0 @@
-"""Database adapters: tables, engine, unit of work, repositories."""

@@ -1,0 +1,146 @@
+"""The contact log: what a contact was about and how it ended, without personal data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from auskunft.catalog.service import reads as catalog_reads
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import InvalidInput
+from auskunft.desk import tables as t
+from auskunft.desk.repository import ContactRepository
+from auskunft.search.service.engine import check_municipality
+
+CHANNELS = ("115", "local", "counter", "email")
+OUTCOMES = ("answered", "appointment", "forwarded", "other")
+# Telephony clocks drift a little; a contact may end this far "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+LONGEST_CONTACT = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A contact as the desk or a telephony system reports it."""
+
+    channel: str
+    outcome: str
+    started_at: datetime
+    ended_at: datetime
+    service_id: str | None = None
+    municipality: str | None = None
+
+
+def _invalid(message: str, message_en: str) -> InvalidInput:
+    return InvalidInput(message, message_en=message_en)
+
+
+def validate(uow: UnitOfWork, contact: NewContact, areas: set[str], now: datetime) -> None:
+    """Raise InvalidInput naming the first thing wrong with a reported contact."""
+    if contact.channel not in CHANNELS:
+        raise _invalid(
+            f"Unbekannter Kanal „{contact.channel[:20]}“; möglich: {', '.join(CHANNELS)}.",
+            f"Unknown channel '{contact.channel[:20]}'; possible: {', '.join(CHANNELS)}.",
+        )
+    if contact.outcome not in OUTCOMES:
+        raise _invalid(
+            f"Unbekanntes Ergebnis „{contact.outcome[:20]}“; möglich: {', '.join(OUTCOMES)}.",
+            f"Unknown outcome '{contact.outcome[:20]}'; possible: {', '.join(OUTCOMES)}.",
+        )
+    for moment in (contact.started_at, contact.ended_at):
+        if moment.tzinfo is None:
+            raise _invalid(
+                "Zeitpunkte brauchen eine Zeitzone (z. B. 2026-11-24T09:15:00+01:00).",
+                "Times need a time zone (e.g. 2026-11-24T09:15:00+01:00).",
+            )
+    if contact.ended_at < contact.started_at:
+        raise _invalid(
+            "Das Ende des Kontakts liegt vor seinem Beginn.",
+            "The contact ends before it starts.",
+        )
+    if contact.ended_at > now + CLOCK_SKEW:
+        raise _invalid("Der Kontakt endet in der Zukunft.", "The contact ends in the future.")
+    if contact.ended_at - contact.started_at > LONGEST_CONTACT:
+        raise _invalid(
+            "Ein Kontakt dauert höchstens 12 Stunden.", "A contact lasts at most 12 hours."
+        )
+    if contact.service_id is not None and catalog_reads.service(uow, contact.service_id) is None:
+        raise _invalid(
+            f"Die Leistung „{contact.service_id[:120]}“ gibt es im Katalog nicht.",
+            f"There is no service '{contact.service_id[:120]}' in the catalog.",
+        )
+    if contact.municipality is not None:
+        check_municipality(areas, contact.municipality)
+
+
+def log_contact(
+    uow: UnitOfWork,
+    contact: NewContact,
+    *,
+    areas: set[str],
+    now: datetime,
+    agent_id: int | None,
+    source: str,
+) -> t.Contact:
+    """Store a contact after validating it; the caller commits."""
+    validate(uow, contact, areas, now)
+    row = t.Contact(
+        channel=contact.channel,
+        outcome=contact.outcome,
+        service_id=contact.service_id,
+        municipality=contact.municipality,
+        started_at=contact.started_at.astimezone(UTC),
+        ended_at=contact.ended_at.astimezone(UTC),
+        agent_id=agent_id,
+        source=source,
+    )
+    uow.repo(ContactRepository).add(row)
+    return row
+
+
+def public(row: t.Contact) -> dict[str, Any]:
+    """A stored contact as the API returns it."""
+    start, end = row.started_at, row.ended_at
+    return {
+        "id": row.id,
+        "channel": row.channel,
+        "outcome": row.outcome,
+        "service": row.service_id,
+        "municipality": row.municipality,
+        "started_at": start.isoformat(),
+        "ended_at": end.isoformat(),
+        "duration_seconds": int((end - start).total_seconds()),
+        "source": row.source,
+    }
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """Counts of one day's contacts, for the supervisor's overview."""
+
+    total: int
+    by_channel: dict[str, int]
+    by_outcome: dict[str, int]
+    median_seconds: int | None
+
+
+def summarize(uow: UnitOfWork, start: datetime, end: datetime) -> DaySummary:
+    """Count the contacts that started in [start, end)."""
+    rows = uow.repo(ContactRepository).between(start.astimezone(UTC), end.astimezone(UTC))
+    channels = Counter(r.channel for r in rows)
+    outcomes = Counter(r.outcome for r in rows)
+    durations = sorted(int((r.ended_at - r.started_at).total_seconds()) for r in rows)
+    return DaySummary(
+        total=len(rows),
+        by_channel={c: channels.get(c, 0) for c in CHANNELS},
+        by_outcome={o: outcomes.get(o, 0) for o in OUTCOMES},
+        median_seconds=durations[len(durations) // 2] if durations else None,
+    )
+
+
+def logged(uow: UnitOfWork, contact_id: int) -> dict[str, Any] | None:
+    """A contact just logged, as the desk confirms it (None when there is no such contact)."""
+    row = uow.repo(ContactRepository).get(contact_id)
+    return public(row) if row is not None else None

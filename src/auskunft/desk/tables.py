@@ -1,0 +1,43 @@
+"""The contact log of the agent desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from auskunft.core.db.base import Base, UtcDateTime
+
+
+class Contact(Base):
+    """One contact with a citizen (a call, a visit, an e-mail), without personal data."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint(
+            "channel in ('115', 'local', 'counter', 'email')", name="ck_contact_channel"
+        ),
+        CheckConstraint(
+            "outcome in ('answered', 'appointment', 'forwarded', 'other')",
+            name="ck_contact_outcome",
+        ),
+        CheckConstraint("ended_at >= started_at", name="ck_contact_times"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    service_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    municipality: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    agent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(20), default="desk")

@@ -1,1 +1,0 @@
-"""Pure domain rules: no framework or database imports."""

@@ -1,1 +1,0 @@
-"""Background work: a job table claimed by a worker (`auskunft worker` or in-process)."""

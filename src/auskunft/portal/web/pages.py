@@ -1,0 +1,138 @@
+"""The citizen portal: server-rendered pages that work without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY
+from auskunft.catalog.service import listing, queries
+from auskunft.core.errors import InvalidInput
+from auskunft.core.hours import HOTLINE_115_HOURS, SERVICE_CENTER_HOURS, opening_view
+from auskunft.core.web.deps import Uow, component
+from auskunft.core.web.render import (
+    COOKIE_MAX_AGE,
+    ENVIRONMENTS,
+    MUNICIPALITY_COOKIE,
+    english,
+    render,
+    safe_next,
+    visitor_municipality,
+)
+from auskunft.search.service.engine import SearchEngine, answer_question, check_municipality
+
+router = APIRouter(include_in_schema=False)
+
+Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
+
+
+def _municipality(request: Request, search: SearchEngine) -> str:
+    areas = search.snapshot().jurisdiction.areas
+    return visitor_municipality(request, areas, DEFAULT_MUNICIPALITY)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, uow: Uow) -> HTMLResponse:
+    return render(request, "home.html", topics=listing.topics(uow, english(request)))
+
+
+def _live(request: Request) -> bool:
+    """An htmx request for the results alone (a history restore wants the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and "HX-History-Restore-Request" not in request.headers
+    )
+
+
+@router.get("/suche", response_class=HTMLResponse)
+def search_page(request: Request, uow: Uow, search: Search, q: str | None = None) -> HTMLResponse:
+    template = "search_live.html" if _live(request) else "search.html"
+    response = _search(request, uow, search, template, q)
+    # The same address answers a page or a fragment: caches must keep them apart.
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _search(
+    request: Request, uow: Uow, search: SearchEngine, template: str, q: str | None
+) -> HTMLResponse:
+    place = _municipality(request, search)
+    if q is None or not q.strip():
+        return render(request, template, q="", results=[], error=None)
+    try:
+        answer = answer_question(search, q=q, municipality=place, limit=10)
+    except InvalidInput as exc:
+        message = exc.message_en if english(request) else exc.message
+        return render(request, template, status_code=422, q=q[:200], results=[], error=message)
+    results = listing.with_summaries(uow, answer["results"], english(request))
+    return render(request, template, q=q, results=results, error=None)
+
+
+@router.get("/leistungen", response_class=HTMLResponse)
+def a_to_z(request: Request, uow: Uow) -> HTMLResponse:
+    groups = listing.services_a_to_z(uow, english(request))
+    return render(request, "a_to_z.html", groups=groups)
+
+
+@router.get("/lebenslagen", response_class=HTMLResponse)
+def life_situations(request: Request, uow: Uow) -> HTMLResponse:
+    return render(request, "topics.html", topics=listing.topics(uow, english(request)))
+
+
+@router.get("/lebenslagen/{topic_id}", response_class=HTMLResponse)
+def life_situation(request: Request, uow: Uow, topic_id: str) -> HTMLResponse:
+    topic = listing.topic(uow, topic_id, english(request))
+    return render(request, "topic.html", topic=topic)
+
+
+@router.get("/leistungen/{service_id}", response_class=HTMLResponse)
+def service_page(request: Request, uow: Uow, search: Search, service_id: str) -> HTMLResponse:
+    place = _municipality(request, search)
+    shown = queries.service_card(
+        uow,
+        search.snapshot().jurisdiction,
+        service_id=service_id,
+        municipality=place,
+        english=english(request),
+    )
+    towns = listing.municipalities(uow)
+    return render(request, "service.html", **shown, municipality=place, municipalities=towns)
+
+
+@router.get("/gemeinde")
+def choose_municipality(search: Search, wahl: str = "", next: str = "/") -> Response:
+    """Remember the visitor's municipality in a cookie and go back where they were."""
+    check_municipality(search.snapshot().jurisdiction.areas, wahl)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(MUNICIPALITY_COOKIE, wahl, max_age=COOKIE_MAX_AGE, samesite="lax")
+    return response
+
+
+@router.get("/kontakt", response_class=HTMLResponse)
+def contact(request: Request) -> HTMLResponse:
+    return render(
+        request,
+        "contact.html",
+        center=opening_view(SERVICE_CENTER_HOURS, english(request)),
+        hotline=opening_view(HOTLINE_115_HOURS, english(request)),
+    )
+
+
+@router.get("/sitemap.xml")
+def sitemap(request: Request, uow: Uow) -> Response:
+    base = str(request.base_url).rstrip("/")
+    urls = [base + path for path in listing.page_paths(uow)]
+    body = ENVIRONMENTS["de"].get_template("sitemap.xml").render(urls=urls)
+    return Response(body, media_type="application/xml")
+
+
+@router.get("/robots.txt")
+def robots(request: Request) -> Response:
+    base = str(request.base_url).rstrip("/")
+    # Booking and manage pages carry personal data and tokens: never crawled.
+    hidden = ("/desk", "/admin", "/dienststelle", "/termin", "/warteliste", "/api/")
+    rules = "".join(f"Disallow: {path}\n" for path in hidden)
+    text = f"User-agent: *\n{rules}Sitemap: {base}/sitemap.xml\n"
+    return Response(text, media_type="text/plain")

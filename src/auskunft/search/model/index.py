@@ -1,0 +1,331 @@
+"""In-memory BM25F index over analysed catalog texts, with weighted query expansion.
+
+Why in memory and not the database's full-text search: the same ranking must
+hold on SQLite and PostgreSQL, and a query here is a weighted structure
+(caller's words, their stems in two languages, compound parts, synonyms,
+typo corrections, completions of the word being typed) that neither FTS5 nor
+tsquery can score. Impacts (the BM25F score of a term in a document) are
+computed once at build time, so a query is a handful of vector operations.
+docs/search.md gives the measurements behind this choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from auskunft.search.model.analyzer import (
+    PhraseTable,
+    Stemmer,
+    Vocabulary,
+    clause_words,
+    fold,
+    load_lexicon,
+    participle_infinitives,
+    words,
+)
+from auskunft.search.model.postings import FIELDS, IndexDoc, Postings
+
+FloatArray = npt.NDArray[np.float32]
+
+
+# Weights of query-side expansions relative to the caller's own word.
+W_EXACT = 1.0
+W_PART = 0.85
+W_TYPO_1 = 0.75
+W_TYPO_2 = 0.55
+W_PREFIX = 0.6
+W_PARTICIPLE = 0.95
+W_CLIPPED = 0.5
+MIN_CLIPPED = 5
+# A document phrase (name, editors' keyword) that the question contains is a
+# curated "best bet": it lifts the document by this share of the best plain
+# score, times the square of the share of the question's words it covers.
+BEST_BET = 0.6
+NAME_SHARE = 0.35
+# Fusion with the optional dense signal (docs/search.md): weight of the
+# standardised cosine beside the lexical score scaled to 1, the least z of a
+# document that only the dense model finds, and how many content words make a
+# question "sentence-like" enough to ask the model.
+DENSE_WEIGHT = 0.25
+DENSE_ONLY_Z = 2.0
+SENTENCE_WORDS = 5
+# Fused scores below this are noise (and would print as 0.0).
+MIN_SCORE = 1e-3
+
+
+Slot = list[tuple[str, float]]  # alternatives for one word: (term, weight)
+Alternative = list[Slot]  # one reading of a group: all its words
+Group = list[Alternative]  # competing readings; the best one counts
+
+
+@dataclass
+class Analysis:
+    """What the query became: groups of weighted alternatives."""
+
+    groups: list[Group] = field(default_factory=list)
+    # Terms of the compound parts of every word read, own or expanded: a phrase
+    # "Ausweis geklaut" is contained in "Perso geklaut" (Perso -> Personalausweis).
+    part_terms: set[str] = field(default_factory=set)
+
+
+class SearchIndex:
+    """BM25F impacts per term, and the query analysis that reads them."""
+
+    def __init__(self, docs: Sequence[IndexDoc], place_names: Iterable[str] = ()) -> None:
+        lexicon = load_lexicon()
+        stop = lexicon["stopwords"]
+        self.stopwords = {fold(w) for w in (*stop.get("de", []), *stop.get("en", []))}
+        # Names of municipalities say where the caller lives, not what they need;
+        # the municipality decides the office, so they do not rank services.
+        self.place_words = {w for name in place_names for w in words(name)} - self.stopwords
+        self.stemmer = Stemmer()
+        self.phrases = PhraseTable.from_lexicon(lexicon, self.stopwords)
+        # The word data's own words, for typos in them ("Zweitwonsitz", "Perrso").
+        self._phrase_words = Vocabulary(self.phrases.by_first, self.stemmer)
+        self.keys = [d.key for d in docs]
+        self.size = len(docs)
+        participants = sorted({d.participant for d in docs})
+        self._participant_of = (
+            np.array([participants.index(d.participant) for d in docs], dtype=np.int32)
+            if docs
+            else np.zeros(0, dtype=np.int32)
+        )
+        self._participants = {p: i for i, p in enumerate(participants)}
+        postings = Postings(docs, self.stemmer, self.stopwords)
+        self.vocabulary = postings.vocabulary
+        self._term_ids = postings.term_ids
+        self._doc, self._impact, self._offsets = postings.doc, postings.impact, postings.offsets
+        self._phrase_doc, self._phrase_len = postings.phrase_doc, postings.phrase_len
+        self._phrase_is_name = postings.phrase_is_name
+        self._phrase_of_term = postings.phrase_of_term
+        self._phrase_offsets = postings.phrase_offsets
+
+    def phrase_coverage(self, analysis: Analysis) -> FloatArray | None:
+        """Per document, the largest share of the question's words covered by one of its phrases."""
+        terms = {
+            term
+            for group in analysis.groups
+            for alternative in group
+            for slot in alternative
+            for term, _ in slot
+        } | analysis.part_terms
+        ids = {tid for term in terms if (tid := self._term_ids.get(term)) is not None}
+        if not ids or self._phrase_doc.size == 0:
+            return None
+        candidates = np.concatenate(
+            [
+                self._phrase_of_term[self._phrase_offsets[t] : self._phrase_offsets[t + 1]]
+                for t in ids
+            ]
+        )
+        if candidates.size == 0:
+            return None
+        phrase, hits = np.unique(candidates, return_counts=True)
+        complete = phrase[hits == self._phrase_len[phrase]]
+        if complete.size == 0:
+            return None
+        groups = max(sum(1 for g in analysis.groups if any(s for a in g for s in a)), 1)
+        coverage = np.zeros(self.size, dtype=np.float32)
+        share = np.minimum(self._phrase_len[complete] / groups, 1.0).astype(np.float32)
+        # A question that contains a service's whole name is about it, however much
+        # else the caller says (catalogs without keywords name services tersely).
+        share = np.where(self._phrase_is_name[complete], np.maximum(share, NAME_SHARE), share)
+        np.maximum.at(coverage, self._phrase_doc[complete], share)
+        return coverage
+
+    # -- query ------------------------------------------------------------------
+    def _note_parts(self, analysis: Analysis, words_read: list[str]) -> None:
+        for word in words_read:
+            for part in self.vocabulary.split(word) or ():
+                analysis.part_terms.add(self.stemmer.de(part))
+
+    def _joins(self, word: str) -> bool:
+        """Tell whether a particle+verb word is one the catalog or the word data knows."""
+        return self.stemmer.de(word) in self._term_ids or word in self.phrases.by_first
+
+    def _word_slot(
+        self,
+        word: str,
+        weight: float,
+        complete_last: bool,
+        correct: bool = True,
+        damping: float = 1.0,
+    ) -> Slot:
+        slot: Slot = []
+        for term in (self.stemmer.de(word), self.stemmer.en(word)):
+            if term in self._term_ids:
+                slot.append((term, weight * W_EXACT))
+        if slot or word.isdigit() or not correct:
+            return slot
+        for infinitive in participle_infinitives(word):
+            term = self.stemmer.de(infinitive)
+            if term in self._term_ids:
+                # The most specific known reading: "abgemeldet" is abmelden, not melden.
+                return [(term, weight * W_PARTICIPLE)]
+        if complete_last:
+            for other in self.vocabulary.completions(word):
+                slot.append((self.stemmer.de(other), weight * W_PREFIX))
+        for other, distance in self.vocabulary.similar(word):
+            w = W_TYPO_1 if distance == 1 else W_TYPO_2 * damping
+            slot.append((self.stemmer.de(other), weight * w))
+        if not slot and len(word) >= MIN_CLIPPED:
+            # German clips long words ("Schwerbi", "Reha", "Azubi"): an unknown
+            # word that begins known ones may stand for them.
+            for other in self.vocabulary.completions(word):
+                slot.append((self.stemmer.de(other), weight * W_CLIPPED))
+        return slot
+
+    def _word_group(self, word: str, complete_last: bool, damping: float = 1.0) -> Group:
+        group: Group = [[self._word_slot(word, 1.0, complete_last, damping=damping)]]
+        parts = self.vocabulary.split(word)
+        if parts:
+            group.append([self._part_slot(p) for p in parts if p not in self.stopwords])
+        return group
+
+    def _part_slot(self, part: str) -> Slot:
+        """A compound part, with the one-word synonyms of that part ("Zweitwohnsitz" in
+        "Zweitwohnsitzanmeldung" also means Nebenwohnung)."""
+        slot = self._word_slot(part, W_PART, False)
+        phrase = self.phrases.match([part], 0)
+        if phrase is not None and phrase.words == (part,):
+            for expansion in phrase.expansions:
+                if len(expansion) == 1:
+                    weight = W_PART * phrase.weight
+                    slot.extend(self._word_slot(expansion[0], weight, False, False))
+        return slot
+
+    def analyse(self, query: str) -> Analysis:
+        """Turn a question into weighted groups of index terms."""
+        # Stopwords go first, so "pick it up" meets the phrase "pick up" and
+        # "auf die Welt gekommen" meets "Welt gekommen".
+        tokens = [w for w in clause_words(query, self._joins) if w not in self.stopwords]
+        complete = bool(query) and not query[-1].isspace()
+        # In a long sentence an unknown word is more often a name than a typo:
+        # a correction two edits away counts less there. (A local, not state of
+        # the index: one index answers many threads at once.)
+        damping = 0.5 if len(tokens) >= 5 else 1.0
+        analysis = Analysis()
+        i = 0
+        while i < len(tokens):
+            last = complete and i == len(tokens) - 1
+            scale = 1.0
+            phrase = self.phrases.match(tokens, i)
+            if phrase is None and (corrected := self._phrase_typo(tokens, i)) is not None:
+                # A misspelt word of the word data: read it as spelt right, for less.
+                tokens[i], scale = corrected, W_TYPO_1
+                phrase = self.phrases.match(tokens, i)
+            if phrase is not None:
+                span = list(phrase.words)
+                own: Alternative = [self._word_slot(w, scale, False, damping=damping) for w in span]
+                group: Group = [own] if span else []
+                for expansion in phrase.expansions:
+                    kept = [w for w in expansion if w not in self.stopwords]
+                    self._note_parts(analysis, kept)
+                    if kept:
+                        # Our own expansion words are spelled right: never "correct" them.
+                        weight = phrase.weight * scale
+                        group.append([self._word_slot(w, weight, False, False) for w in kept])
+                if len(phrase.words) == 1 and span and scale == 1.0:
+                    group.extend(self._word_group(span[0], last, damping)[1:])
+                analysis.groups.append(group)
+                i += len(phrase.words)
+                continue
+            word = tokens[i]
+            i += 1
+            if word in self.place_words:
+                continue
+            self._note_parts(analysis, [word])
+            analysis.groups.append(self._word_group(word, last, damping))
+        return analysis
+
+    def _phrase_typo(self, tokens: list[str], i: int) -> str | None:
+        """The word-data word that tokens[i] is one slip away from, when the catalog
+        does not know tokens[i] and the corrected word starts a phrase there."""
+        word = tokens[i]
+        if word in self.place_words or self.stemmer.de(word) in self._term_ids:
+            return None
+        for other, distance in self._phrase_words.similar(word):
+            if distance == 1 and self.phrases.match([*tokens[:i], other, *tokens[i + 1 :]], i):
+                return other
+        return None
+
+    def _slot_scores(self, slot: Slot) -> FloatArray | None:
+        best: FloatArray | None = None
+        for term, weight in slot:
+            tid = self._term_ids.get(term)
+            if tid is None:
+                continue
+            lo, hi = self._offsets[tid], self._offsets[tid + 1]
+            if best is None:
+                best = np.zeros(self.size, dtype=np.float32)
+            docs = self._doc[lo:hi]
+            np.maximum.at(best, docs, self._impact[lo:hi] * weight)
+        return best
+
+    def scores(self, analysis: Analysis) -> FloatArray:
+        """Score every document: sum over groups of the best reading of each group."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for group in analysis.groups:
+            best: FloatArray | None = None
+            for alternative in group:
+                summed: FloatArray | None = None
+                for slot in alternative:
+                    vec = self._slot_scores(slot)
+                    if vec is not None:
+                        summed = vec if summed is None else summed + vec
+                if summed is not None:
+                    best = summed if best is None else np.maximum(best, summed)
+            if best is not None:
+                total += best
+        return total
+
+    def is_sentence(self, query: str) -> bool:
+        """Tell whether a question is sentence-like (enough content words for meaning to matter)."""
+        return sum(1 for w in words(query) if w not in self.stopwords) >= SENTENCE_WORDS
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        participant: str | None = None,
+        similarity: FloatArray | None = None,
+    ) -> list[tuple[str, float]]:
+        """Return up to `limit` (key, score) pairs, best first; empty when nothing matches.
+
+        `similarity`, when given, holds a dense similarity per document (index
+        order, any scale); it is fused with the lexical score as a standardised bonus.
+        """
+        if self.size == 0 or limit <= 0:
+            return []
+        analysis = self.analyse(query)
+        total = self.scores(analysis)
+        coverage = self.phrase_coverage(analysis)
+        if coverage is not None and total.size:
+            lift = BEST_BET * float(total.max()) * coverage**2
+            total = np.where(total > 0, total + lift, total).astype(np.float32)
+        if similarity is not None and similarity.size == self.size and self.size > 1:
+            best = float(total.max())
+            z = (similarity - similarity.mean()) / (float(similarity.std()) + 1e-9)
+            fused = (total / best if best > 0 else total) + DENSE_WEIGHT * z
+            # Dense-only candidates must be clearly similar; lexical hits stay in
+            # unless the model finds them far below average.
+            keep = ((total > 0) | (z >= DENSE_ONLY_Z)) & (fused > MIN_SCORE)
+            total = np.where(keep, fused, 0.0).astype(np.float32)
+        if participant is not None:
+            pid = self._participants.get(participant)
+            if pid is None:
+                return []
+            total = np.where(self._participant_of == pid, total, 0.0).astype(np.float32)
+        hits = np.flatnonzero(total > 0)
+        if hits.size == 0:
+            return []
+        top = hits[np.argpartition(-total[hits], limit - 1)[:limit]] if hits.size > limit else hits
+        order = sorted(top.tolist(), key=lambda i: (-float(total[i]), self.keys[i]))
+        return [(self.keys[i], float(total[i])) for i in order]
+
+
+__all__ = ["FIELDS", "IndexDoc", "SearchIndex"]

@@ -1,0 +1,298 @@
+"""Answer a caller's question: ranked services with the responsible office."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Container, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Engine
+
+from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY, MUNICIPAL_TYPES, Jurisdiction
+from auskunft.catalog.service import reads as catalog_reads
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import InvalidInput
+from auskunft.search.model import dense
+from auskunft.search.model.index import IndexDoc, SearchIndex
+from auskunft.search.service.embeddings import embed_missing, ensure_vectors, service_texts
+
+MAX_QUERY_CHARS = 1000
+MAX_LIMIT = 100
+# How often a long-running process asks the database whether the catalog changed.
+REVISION_CHECK_SECONDS = 2.0
+# More missing dense vectors than this are computed in the background.
+MAX_BLOCKING_VECTORS = 16
+# Weight of the closest typical question beside the passage in the dense signal.
+QUESTION_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class ServiceMeta:
+    """What a search result needs to know about a service besides its score."""
+
+    id: str
+    name: str
+    kind: str
+    participant: str
+    appointment: bool = False
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Dense vectors of the catalog: one row per embedded text (a service's passage,
+    then its typical questions), the index position of the service each row
+    belongs to, and whether the row is a typical question."""
+
+    matrix: npt.NDArray[np.float32]
+    owner: npt.NDArray[np.int64]
+    is_question: npt.NDArray[np.bool_]
+
+    def similarity(
+        self, query_vector: npt.NDArray[np.float32], size: int
+    ) -> npt.NDArray[np.float32]:
+        """Per service (index order), how close the question is in meaning, as a z-score.
+
+        Passages and typical questions are scored apart and standardised apart
+        (a question resembles a question more than a description), and a service
+        counts with its closest typical question blended with its passage.
+        """
+        cos = self.matrix @ query_vector
+        told = ~self.is_question
+        passage = np.zeros(size, dtype=np.float32)
+        passage[self.owner[told]] = cos[told]
+        z = _standardised(passage)
+        if self.is_question.any():
+            best = np.full(size, -np.inf, dtype=np.float32)
+            np.maximum.at(best, self.owner[self.is_question], cos[self.is_question])
+            asked = np.isfinite(best)
+            zq = np.zeros(size, dtype=np.float32)
+            zq[asked] = _standardised(best[asked])
+            z = np.where(asked, (1 - QUESTION_SHARE) * z + QUESTION_SHARE * zq, z)
+        return z.astype(np.float32)
+
+
+@dataclass
+class Snapshot:
+    """An index and the jurisdiction data of one catalog revision."""
+
+    revision: int
+    index: SearchIndex
+    services: dict[str, ServiceMeta]
+    jurisdiction: Jurisdiction
+    participants: set[str]
+    # Dense vectors, when the model is available.
+    vectors: Vectors | None = None
+
+
+def _standardised(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    z: npt.NDArray[np.float32] = ((x - x.mean()) / (float(x.std()) + 1e-9)).astype(np.float32)
+    return z
+
+
+def service_documents(
+    rows: Iterable[catalog_reads.ServiceRow], topics: dict[str, str]
+) -> list[IndexDoc]:
+    """Turn catalog rows into search documents (topics: id -> names of the life situation)."""
+    docs = []
+    for s in rows:
+        body = " ".join(
+            [
+                s.description,
+                " ".join(s.prerequisites),
+                " ".join(s.documents),
+                s.processing_time,
+                s.deadlines,
+            ]
+        )
+        docs.append(
+            IndexDoc(
+                key=s.id,
+                participant=s.participant_id,
+                fields={
+                    "name": s.name,
+                    "keywords": " ; ".join(s.keywords),
+                    "questions": " ; ".join(s.questions),
+                    "summary": s.summary,
+                    "body": body,
+                    "topic": topics.get(s.topic_id or "", ""),
+                    "name_en": s.name_en,
+                    "summary_en": s.summary_en,
+                },
+                phrases=[s.name, s.name_en, *s.keywords],
+            )
+        )
+    return docs
+
+
+class SearchEngine:
+    """Keeps one snapshot per process and rebuilds it when the catalog revision moves."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        self._fill_lock = threading.Lock()
+        self._filling = False
+
+    def _vectors(
+        self, uow: UnitOfWork, rows: list[catalog_reads.ServiceRow], keys: list[str]
+    ) -> Vectors | None:
+        """Dense vectors with their owners; None while more than a few still need computing.
+
+        Computing a vector takes about 0.15 s, so a fresh import of hundreds of
+        services is embedded in a background thread instead of holding up the
+        first question; the lexical search answers meanwhile.
+        """
+        if not keys:
+            return None
+        texts = service_texts(rows)
+        vectors = ensure_vectors(uow, texts, max_compute=MAX_BLOCKING_VECTORS)
+        if vectors is None:
+            self._fill_in_background()
+            return None
+        uow.commit()
+        position = {k: i for i, k in enumerate(keys)}
+        return Vectors(
+            np.stack(vectors),
+            np.array([position[sid] for sid, _ in texts], dtype=np.int64),
+            np.array([text.startswith(dense.QUESTION_MARK) for _, text in texts], dtype=np.bool_),
+        )
+
+    def _fill_in_background(self) -> None:
+        with self._fill_lock:
+            if self._filling:
+                return
+            self._filling = True
+
+        def fill() -> None:
+            try:
+                with UnitOfWork(self.engine) as uow:
+                    embed_missing(uow)
+            finally:
+                with self._fill_lock:
+                    self._filling = False
+                # The revision did not move, so only dropping the snapshot makes
+                # the next question pick up the new vectors.
+                self._snapshot = None
+                self.invalidate()
+
+        threading.Thread(target=fill, name="auskunft-embed", daemon=True).start()
+
+    def invalidate(self) -> None:
+        """Force a rebuild on the next question (after an import in this process)."""
+        self._checked_at = 0.0
+
+    def snapshot(self) -> Snapshot:
+        """Return a current snapshot, rebuilding it if the catalog changed."""
+        now = time.monotonic()
+        current = self._snapshot
+        if current is not None and now - self._checked_at < REVISION_CHECK_SECONDS:
+            return current
+        with self._lock:
+            with UnitOfWork(self.engine) as uow:
+                revision = catalog_reads.revision(uow)
+                if self._snapshot is None or self._snapshot.revision != revision:
+                    self._snapshot = self._build(uow, revision)
+            self._checked_at = time.monotonic()
+            return self._snapshot
+
+    def _build(self, uow: UnitOfWork, revision: int) -> Snapshot:
+        """Read the catalog once and build index, vectors and jurisdiction from it."""
+        rows = list(catalog_reads.services(uow))
+        topics = {x.id: f"{x.name} {x.name_en}" for x in catalog_reads.topics(uow)}
+        authorities = catalog_reads.authorities(uow)
+        areas = catalog_reads.areas(uow)
+        places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
+        index = SearchIndex(service_documents(rows, topics), place_names=places)
+        return Snapshot(
+            revision=revision,
+            index=index,
+            vectors=self._vectors(uow, rows, index.keys) if dense.enabled() else None,
+            services={
+                s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id, s.appointment)
+                for s in rows
+            },
+            jurisdiction=Jurisdiction.build(areas, authorities),
+            participants=catalog_reads.participant_ids(uow),
+        )
+
+
+def check_municipality(areas: Container[str], place: Any) -> str:
+    """Return the area id if the catalog knows it, else raise InvalidInput naming it."""
+    if not isinstance(place, str) or place not in areas:
+        shown = str(place)[:80]
+        raise InvalidInput(
+            f"Unbekannte Gemeinde „{shown}“.", message_en=f"Unknown municipality '{shown}'."
+        )
+    return place
+
+
+def clean_query(q: Any) -> str:
+    """Validate a question; control characters count as spaces."""
+    if not isinstance(q, str):
+        raise InvalidInput(
+            "Die Frage muss ein Text sein.", message_en="The question must be a string."
+        )
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            f"Die Frage ist zu lang (höchstens {MAX_QUERY_CHARS} Zeichen).",
+            message_en=f"The question is too long (at most {MAX_QUERY_CHARS} characters).",
+        )
+    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in q)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise InvalidInput(
+            "Bitte geben Sie eine Frage oder ein Stichwort ein.",
+            message_en="Please enter a question or a keyword.",
+        )
+    # Keep a trailing space: it tells the index that the last word is complete.
+    return cleaned + (" " if q[-1:].isspace() else "")
+
+
+def answer_question(
+    engine: SearchEngine,
+    *,
+    q: Any,
+    municipality: str | None = None,
+    participant: str | None = None,
+    limit: int = 10,
+) -> dict[str, Any]:
+    """Rank services for a question; name the responsible authority for the municipality."""
+    started = time.perf_counter()
+    query = clean_query(q)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit muss eine ganze Zahl von 1 bis {MAX_LIMIT} sein.",
+            message_en=f"limit must be an integer from 1 to {MAX_LIMIT}.",
+        )
+    snap = engine.snapshot()
+    place = check_municipality(snap.jurisdiction.areas, municipality or DEFAULT_MUNICIPALITY)
+    if participant is not None and participant not in snap.participants:
+        raise InvalidInput(
+            f"Unbekannter Teilnehmer „{participant}“.",
+            message_en=f"Unknown participant '{participant}'.",
+        )
+    similarity = None
+    if snap.vectors is not None and snap.index.is_sentence(query):
+        similarity = snap.vectors.similarity(dense.embed_query(query), snap.index.size)
+    results = []
+    hits = snap.index.search(query, limit=limit, participant=participant, similarity=similarity)
+    for key, score in hits:
+        meta = snap.services[key]
+        authority = snap.jurisdiction.responsible(meta.kind, place)
+        results.append(
+            {
+                "id": meta.id,
+                "name": meta.name,
+                "score": round(score, 4),
+                "authority": {"id": authority.id, "name": authority.name} if authority else None,
+            }
+        )
+    took = (time.perf_counter() - started) * 1000
+    return {"q": q, "results": results, "took_ms": round(took, 3)}

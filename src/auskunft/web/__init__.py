@@ -1,1 +1,0 @@
-"""The web edge: JSON API (and, later, pages)."""
