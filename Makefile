@@ -67,6 +67,10 @@ bench-booking: $(STAMP)
 	$(BIN)/python bench/slot_bench.py --database-url $(POSTGRES_URL) --json bench/out/slot_bench_postgresql.json
 	$(BIN)/python bench/booking_load.py --database-url $(POSTGRES_URL) --json bench/out/booking_load.json
 
+# The commit before the restructuring into slices against this tree (docs/benchmarks.md).
+bench-compare: $(STAMP)
+	bench/compare_refactor.sh
+
 screenshots: $(STAMP) assets chromium
 	$(BIN)/python -m bench.screenshots
 

@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
-from auskunft.db.uow import UnitOfWork  # noqa: E402
-from auskunft.services.bootstrap import open_catalog  # noqa: E402
-from auskunft.services.evaluation import evaluate, percentile, read_cases  # noqa: E402
-from auskunft.services.search import SearchEngine, answer_question, service_documents  # noqa: E402
+from auskunft.bootstrap import open_catalog  # noqa: E402
+from auskunft.catalog.repository import CatalogRepository  # noqa: E402
+from auskunft.core.db.uow import UnitOfWork  # noqa: E402
+from auskunft.search.service.engine import SearchEngine, answer_question, service_documents  # noqa: E402
+from auskunft.search.service.evaluation import evaluate, percentile, read_cases  # noqa: E402
 from bench.baseline import PlainBM25  # noqa: E402
 from bench.report import write_json  # noqa: E402
 
@@ -46,8 +47,8 @@ def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str,
     ours = evaluate(cases, ask(engine)).as_dict()
     ours_lex = evaluate(cases, ask(lexical)).as_dict()
     with UnitOfWork(engine.engine) as uow:
-        topics = {x.id: f"{x.name} {x.name_en}" for x in uow.catalog.topics()}
-        docs = service_documents(uow.catalog.services(), topics)
+        topics = {x.id: f"{x.name} {x.name_en}" for x in uow.repo(CatalogRepository).topics()}
+        docs = service_documents(uow.repo(CatalogRepository).services(), topics)
     keys = [d.key for d in docs]
     full = PlainBM25(keys, [" ".join(d.fields.values()) for d in docs])
     names = PlainBM25(keys, [d.fields["name"] for d in docs])
@@ -79,8 +80,8 @@ def quality(engine: SearchEngine, lexical: SearchEngine, dev: Path) -> dict[str,
 
 def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
     """Import the Munich DLDB export (with dense vectors) and evaluate questions about it."""
-    from auskunft.services.dldb_import import import_dldb
-    from auskunft.services.embeddings import embed_missing
+    from auskunft.catalog.service.dldb_import import import_dldb
+    from auskunft.search.service.embeddings import embed_missing
 
     data = SHARED / "data" / "munich-sadb"
     with UnitOfWork(engine) as uow:
@@ -103,7 +104,7 @@ def munich_quality(engine: Any, questions: Path) -> dict[str, Any]:
     cases = read_cases(questions)
 
     with UnitOfWork(engine) as uow:
-        rows = list(uow.catalog.services("muenchen"))
+        rows = list(uow.repo(CatalogRepository).services("muenchen"))
         keys = [r.id for r in rows]
         texts = [f"{r.name} {r.description}" for r in rows]
     plain_index = PlainBM25(keys, texts)
@@ -151,7 +152,7 @@ def latency(engine: SearchEngine, dev: Path, rounds: int) -> dict[str, Any]:
 
 def scale_child(n: int, dev: Path, rounds: int) -> dict[str, Any]:
     """Run in a fresh process so that peak memory belongs to this measurement alone."""
-    from auskunft.search.index import SearchIndex
+    from auskunft.search.model.index import SearchIndex
     from bench.generate_catalog import generate
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -197,6 +198,12 @@ def main() -> None:
         parser.add_argument(
             f"--{extra}", type=Path, default=ROOT / "bench" / "data" / f"search_{extra}.jsonl"
         )
+    parser.add_argument(
+        "--munich",
+        type=Path,
+        default=ROOT / "bench" / "data" / "search_muenchen.jsonl",
+        help="questions about the Munich export (a missing file skips its import)",
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
@@ -229,7 +236,7 @@ def main() -> None:
             # Questions of citizens rather than agents: many more sentences.
             out["latency_demo_final_set"] = latency(search, args.final, args.rounds)
         # Last: it adds the Munich services to the catalog.
-        munich = ROOT / "bench" / "data" / "search_muenchen.jsonl"
+        munich = args.munich
         if munich.exists() and (SHARED / "data" / "munich-sadb").exists():
             out["quality"]["muenchen"] = munich_quality(engine, munich)
         engine.dispose()
