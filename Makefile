@@ -60,6 +60,7 @@ unit: $(STAMP) assets chromium
 bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py
 	$(BIN)/python bench/slot_bench.py --json bench/out/slot_bench_sqlite.json
+	$(BIN)/python bench/servicetime_bench.py --json bench/out/servicetime_bench.json
 
 # Booking throughput needs PostgreSQL (a scratch database is made next to this one).
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test

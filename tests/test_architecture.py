@@ -93,3 +93,26 @@ def test_template_names_are_unique_across_slices() -> None:
     names = Counter(path.name for folder in slice_folders("templates") for path in folder.iterdir())
     assert [name for name, count in names.items() if count > 1] == []
     assert names["base.html"] == 1 and names["booking_days.html"] == 1
+
+
+def test_the_import_contracts_know_every_slice_and_its_private_modules() -> None:
+    import tomllib
+
+    config = tomllib.loads((SRC.parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = {c["id"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    slices = sorted(
+        p.name
+        for p in SRC.iterdir()
+        if (p / "__init__.py").exists() and p.name not in ("core", "migrations")
+    )
+    assert sorted(contracts["inside"]["containers"]) == [f"auskunft.{s}" for s in slices]
+    layered = " | ".join(contracts["slices"]["layers"])
+    assert all(f"auskunft.{s}" in layered for s in slices)
+    private = ("tables", "repository", "web", "cli", "jobs", "mails")
+    for own in slices:
+        forbidden = set(contracts[f"{own}-uses-others-through-service"]["forbidden_modules"])
+        for other in slices:
+            for part in private:
+                module = SRC / other / part
+                if other != own and (module.with_suffix(".py").exists() or module.is_dir()):
+                    assert f"auskunft.{other}.{part}" in forbidden, (own, other, part)

@@ -30,3 +30,11 @@ def test_the_baseline_is_plain_bm25() -> None:
     index = PlainBM25(["a", "b"], ["Reisepass beantragen", "Personalausweis beantragen"])
     assert index.search("reisepass")[0][0] == "a"
     assert index.search("Reisepässe") == []  # no German processing at all
+
+
+def test_the_clock_benchmark_checks_its_answers_and_reports_rates() -> None:
+    from bench.servicetime_bench import run
+
+    figures = run(count=2000, rounds=1)
+    assert figures["warm_per_second"] > figures["minute_count_per_second"] > 0
+    assert figures["cold_per_second"] > 0 and len(figures["rounds_warm"]) == 1

@@ -21,6 +21,7 @@ def load_tables() -> None:
     import auskunft.catalog.tables
     import auskunft.core.jobs.tables
     import auskunft.desk.tables
+    import auskunft.forwarding.tables
     import auskunft.search.tables  # noqa: F401
 
 

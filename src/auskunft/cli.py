@@ -23,6 +23,7 @@ from auskunft.core.cli import CliContext, context, engine, fail, progress, work
 from auskunft.core.config import get_settings
 from auskunft.core.errors import AuskunftError
 from auskunft.core.progress import Progress
+from auskunft.forwarding import cli as forwarding_cli
 from auskunft.search import cli as search_cli
 
 
@@ -91,6 +92,7 @@ def main(ctx: click.Context) -> None:
 main.add_command(access_cli.user)
 main.add_command(access_cli.token)
 main.add_command(appointments_cli.calendar)
+main.add_command(forwarding_cli.service_calendar)
 main.add_command(search_cli.search)
 main.add_command(search_cli.eval_search)
 main.add_command(search_cli.embed)

@@ -8,8 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from auskunft.core.hours import WeeklyHours
+from auskunft.core.servicetime import SERVICE_HOURS
 
 
 class Settings(BaseSettings):
@@ -52,9 +55,23 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     # Finished and failed jobs (ids, no personal data) are dropped after this many days.
     job_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The service center's working time, which the feedback clock counts (besides Hessen's
+    # holidays and the closure days a supervisor enters), and the hours of feedback promised.
+    service_hours: dict[str, list[str]] = Field(default_factory=lambda: dict(SERVICE_HOURS))
+    feedback_hours: int = Field(default=24, ge=1, le=1000)
     # Signs the links that let a citizen manage an appointment.
     secret_key: str = ""
     secret_key_file: Path | None = None
+
+    @field_validator("service_hours")
+    @classmethod
+    def _hours_parse(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        WeeklyHours.from_mapping(value)  # ValueError names the bad day or range
+        return value
+
+    def service_week(self) -> WeeklyHours:
+        """The service center's weekly hours."""
+        return WeeklyHours.from_mapping(self.service_hours)
 
     @property
     def secure_cookies(self) -> bool:
