@@ -22,7 +22,8 @@ def test_search_returns_the_documented_object(client: TestClient) -> None:
     r = client.get("/api/v1/search", params={"q": "Kfz zulassen", "municipality": "baunatal"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"q", "results", "took_ms"}
+    assert set(body) == {"q", "known", "results", "took_ms"}
+    assert body["known"] is True
     first = body["results"][0]
     assert set(first) == {"id", "name", "score", "authority"}
     assert first["id"] == "fahrzeug-zulassen"
@@ -114,3 +115,8 @@ def test_every_answer_says_how_long_the_app_took(client: TestClient) -> None:
     timing = r.headers["server-timing"]
     assert timing.startswith("app;dur=")
     assert float(timing.split("=", 1)[1]) >= 0
+
+
+def test_a_question_without_any_hit_is_not_known(client: TestClient) -> None:
+    body = client.get("/api/v1/search", params={"q": "Kinoprogramm heute"}).json()
+    assert body == {**body, "known": False, "results": []}

@@ -37,7 +37,7 @@ def test_search_prints_a_readable_answer(catalog_url: str) -> None:
 def test_search_json_has_the_api_shape(catalog_url: str) -> None:
     out = cli(catalog_url, "search", "Reisepass", "--json", "--limit", "2")
     body = json.loads(out.stdout)
-    assert set(body) == {"q", "results", "took_ms"}
+    assert set(body) == {"q", "known", "results", "took_ms"}
     assert len(body["results"]) == 2
 
 

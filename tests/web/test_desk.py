@@ -96,6 +96,14 @@ def test_the_desk_answers_a_question_for_the_callers_municipality(client: TestCl
     assert '<option value="baunatal" selected>' in r.text
 
 
+def test_the_desk_says_when_it_has_no_reliable_answer(client: TestClient) -> None:
+    unsure = client.get("/desk/treffer", params={"q": "Fahrrad codieren lassen gegen Diebstahl"})
+    assert unsure.status_code == 200 and "data-result" in unsure.text
+    assert "Dazu haben wir keine gesicherte Auskunft." in unsure.text
+    sure = client.get("/desk/treffer", params={"q": "Hund anmelden"})
+    assert "keine gesicherte Auskunft" not in sure.text
+
+
 def test_live_results_come_as_a_fragment(client: TestClient) -> None:
     r = client.get("/desk/treffer", params={"q": "Reisepass"}, headers={"HX-Request": "true"})
     assert r.status_code == 200

@@ -198,3 +198,11 @@ def test_the_home_page_is_light(client: TestClient) -> None:
     htmx = client.get("/static/vendor/htmx.min.js")
     assert htmx.status_code == 200, "run make assets"
     assert len(html) + len(css) + len(htmx.content) < 150_000
+
+
+def test_the_portal_says_when_it_has_no_reliable_answer(client: TestClient) -> None:
+    unsure = client.get("/suche", params={"q": "Fahrrad codieren lassen gegen Diebstahl"})
+    assert "Dazu haben wir keine gesicherte Auskunft." in unsure.text
+    assert 'href="/kontakt"' in unsure.text
+    sure = client.get("/suche", params={"q": "Personalausweis beantragen"})
+    assert "keine gesicherte Auskunft" not in sure.text

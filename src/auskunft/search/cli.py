@@ -34,6 +34,8 @@ def embed_missing_vectors() -> None:
 def _print_readable(result: dict[str, Any]) -> None:
     if not result["results"]:
         click.echo("Keine passende Leistung gefunden.")
+    elif not result["known"]:
+        click.echo("Dazu haben wir keine gesicherte Auskunft; die Treffer passen womöglich nicht.")
     for n, r in enumerate(result["results"], start=1):
         click.echo(f"{n:>2}. {r['name']}  [{r['id']}]  ({r['score']:.2f})")
         a = r["authority"]

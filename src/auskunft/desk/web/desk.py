@@ -66,20 +66,21 @@ def service_card(
 
 def _results(
     request: Request, search: SearchEngine, q: str, place: str
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Hits for the agent's question, or the message why the question cannot be searched."""
+) -> tuple[list[dict[str, Any]], str | None, bool]:
+    """Hits for the agent's question, or the message why the question cannot be searched,
+    and whether the search has a reliable answer (the desk says so when it has none)."""
     if not q.strip():
-        return [], None
+        return [], None, True
     try:
         answer = answer_question(search, q=q, municipality=place, limit=RESULTS)
     except InvalidInput as exc:
-        return [], exc.message_en if language_of(request) == "en" else exc.message
+        return [], exc.message_en if language_of(request) == "en" else exc.message, True
     services = search.snapshot().services
     hits = [
         {**hit, "appointment": hit["id"] in services and services[hit["id"]].appointment}
         for hit in answer["results"]
     ]
-    return hits, None
+    return hits, None, bool(answer["known"])
 
 
 def times_view(choice: agenda.Choice) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def page_context(
     location: str | None = None,
     day: date | None = None,
 ) -> dict[str, Any]:
-    results, error = _results(request, search, q, place)
+    results, error, known = _results(request, search, q, place)
     card = service_card(request, uow, search, service_id, place) if service_id else None
     booking = booking_for(uow, policy, card, location=location, day=day)
     towns = listing.municipalities(uow)
@@ -161,6 +162,7 @@ def page_context(
         "csrf": login.csrf_token,
         "q": q,
         "results": results,
+        "known": known,
         "search_error": error,
         "municipality": place,
         "municipalities": towns,
@@ -220,7 +222,7 @@ def desk_results(
 ) -> HTMLResponse:
     """The result list (and the open card, for a new municipality) as an htmx fragment."""
     place = caller_place(search, gemeinde or None)
-    results, error = _results(request, search, q, place)
+    results, error, known = _results(request, search, q, place)
     card = service_card(request, uow, search, leistung, place) if leistung else None
     return render(
         request,
@@ -228,6 +230,7 @@ def desk_results(
         status_code=200,
         q=q,
         results=results,
+        known=known,
         search_error=error,
         municipality=place,
         card=card,

@@ -67,7 +67,7 @@ def _search(
         message = exc.message_en if english(request) else exc.message
         return render(request, template, status_code=422, q=q[:200], results=[], error=message)
     results = listing.with_summaries(uow, answer["results"], english(request))
-    return render(request, template, q=q, results=results, error=None)
+    return render(request, template, q=q, results=results, known=answer["known"], error=None)
 
 
 @router.get("/leistungen", response_class=HTMLResponse)

@@ -72,6 +72,26 @@ class Analysis:
     part_terms: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """How well the best hit fits the question: what `known` is decided from."""
+
+    words: int  # the question's content words (groups of readings)
+    unknown: int  # of them, matching no service at all
+    covered: float  # of them, matched by the best hit (a compound half matched counts half)
+    fit: float  # the best hit's lexical score over the most the question's words can score
+    top: float  # the best hit's score (0: no hit)
+    second: float  # the runner-up's score
+    firm: float = 0.0  # like fit, counting firm readings only and unknown words as missed
+    best: int = -1  # the best hit's index position (-1: none)
+
+
+NO_EVIDENCE = Evidence(0, 0, 0.0, 0.0, 0.0, 0.0)
+# Readings weighted at least this are firm: the word itself, its participle, a synonym of
+# the word data, a typo one edit away, a compound part; not guesses (two edits, prefixes).
+FIRM_WEIGHT = 0.7
+
+
 class SearchIndex:
     """BM25F impacts per term, and the query analysis that reads them."""
 
@@ -266,9 +286,10 @@ class SearchIndex:
             np.maximum.at(best, docs, self._impact[lo:hi] * weight)
         return best
 
-    def scores(self, analysis: Analysis) -> FloatArray:
-        """Score every document: sum over groups of the best reading of each group."""
-        total = np.zeros(self.size, dtype=np.float32)
+    def group_scores(self, analysis: Analysis) -> list[FloatArray | None]:
+        """Per group of the question, every document's score for its best reading (None:
+        the group matches no document)."""
+        found: list[FloatArray | None] = []
         for group in analysis.groups:
             best: FloatArray | None = None
             for alternative in group:
@@ -279,6 +300,16 @@ class SearchIndex:
                         summed = vec if summed is None else summed + vec
                 if summed is not None:
                     best = summed if best is None else np.maximum(best, summed)
+            found.append(best)
+        return found
+
+    def scores(self, analysis: Analysis) -> FloatArray:
+        """Score every document: sum over groups of the best reading of each group."""
+        return self._total(self.group_scores(analysis))
+
+    def _total(self, groups: list[FloatArray | None]) -> FloatArray:
+        total = np.zeros(self.size, dtype=np.float32)
+        for best in groups:
             if best is not None:
                 total += best
         return total
@@ -299,10 +330,21 @@ class SearchIndex:
         `similarity`, when given, holds a dense similarity per document (index
         order, any scale); it is fused with the lexical score as a standardised bonus.
         """
+        return self.search_with_evidence(query, limit, participant, similarity)[0]
+
+    def search_with_evidence(
+        self,
+        query: str,
+        limit: int = 10,
+        participant: str | None = None,
+        similarity: FloatArray | None = None,
+    ) -> tuple[list[tuple[str, float]], Evidence]:
+        """`search`, and how well its best hit fits the question's words."""
         if self.size == 0 or limit <= 0:
-            return []
+            return [], NO_EVIDENCE
         analysis = self.analyse(query)
-        total = self.scores(analysis)
+        groups = self.group_scores(analysis)
+        total = self._total(groups)
         coverage = self.phrase_coverage(analysis)
         if coverage is not None and total.size:
             lift = BEST_BET * float(total.max()) * coverage**2
@@ -318,14 +360,77 @@ class SearchIndex:
         if participant is not None:
             pid = self._participants.get(participant)
             if pid is None:
-                return []
+                return [], NO_EVIDENCE
             total = np.where(self._participant_of == pid, total, 0.0).astype(np.float32)
         hits = np.flatnonzero(total > 0)
+        unknown = sum(1 for g in groups if g is None or not g.any())
         if hits.size == 0:
-            return []
+            return [], Evidence(len(groups), unknown, 0.0, 0.0, 0.0, 0.0)
         top = hits[np.argpartition(-total[hits], limit - 1)[:limit]] if hits.size > limit else hits
         order = sorted(top.tolist(), key=lambda i: (-float(total[i]), self.keys[i]))
-        return [(self.keys[i], float(total[i])) for i in order]
+        first = order[0]
+        attainable = sum(float(g.max()) for g in groups if g is not None)
+        lexical = sum(float(g[first]) for g in groups if g is not None)
+        evidence = Evidence(
+            words=len(groups),
+            unknown=unknown,
+            covered=self._covered(analysis, first),
+            fit=lexical / attainable if attainable > 0 else 0.0,
+            firm=self._firm_fit(analysis, first),
+            top=float(total[first]),
+            second=float(total[order[1]]) if len(order) > 1 else 0.0,
+            best=first,
+        )
+        return [(self.keys[i], float(total[i])) for i in order], evidence
+
+    def _firm_group(self, group: Group) -> FloatArray | None:
+        """Per document, a group's score from firm readings that the document explains
+        whole (every word, or every compound part, of the reading)."""
+        best: FloatArray | None = None
+        for alternative in group:
+            summed: FloatArray | None = None
+            for slot in alternative:
+                vec = self._slot_scores([(t, w) for t, w in slot if w >= FIRM_WEIGHT])
+                if vec is None:
+                    summed = None
+                    break
+                summed = vec if summed is None else np.where(summed > 0, summed + vec, 0.0)
+                summed = np.where(vec > 0, summed, 0.0).astype(np.float32)
+            if summed is not None:
+                best = summed if best is None else np.maximum(best, summed)
+        return best
+
+    def _firm_fit(self, analysis: Analysis, doc: int) -> float:
+        """The document's share of what the question's words firmly score at best; a word
+        the catalog knows no firm reading of counts as missed, as much as an average word."""
+        maxima, own = [], []
+        for group in analysis.groups:
+            vec = self._firm_group(group)
+            top = float(vec.max()) if vec is not None else 0.0
+            maxima.append(top)
+            own.append(float(vec[doc]) if vec is not None else 0.0)
+        known = [m for m in maxima if m > 0]
+        if not known:
+            return 0.0
+        stand_in = sum(known) / len(known)
+        return sum(own) / sum(m if m > 0 else stand_in for m in maxima)
+
+    def _covered(self, analysis: Analysis, doc: int) -> float:
+        """How many of the question's words one document matches: per group, the best
+        reading's share of words (or compound parts) that the document contains."""
+        covered = 0.0
+        for group in analysis.groups:
+            best = 0.0
+            for alternative in group:
+                if not alternative:
+                    continue
+                matched = 0
+                for slot in alternative:
+                    vec = self._slot_scores(slot)
+                    matched += vec is not None and vec[doc] > 0
+                best = max(best, matched / len(alternative))
+            covered += best
+        return covered
 
 
-__all__ = ["FIELDS", "IndexDoc", "SearchIndex"]
+__all__ = ["FIELDS", "Evidence", "IndexDoc", "SearchIndex"]

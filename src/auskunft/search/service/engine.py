@@ -18,7 +18,8 @@ from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.search.model import dense
-from auskunft.search.model.index import IndexDoc, SearchIndex
+from auskunft.search.model.index import Evidence, IndexDoc, SearchIndex
+from auskunft.search.model.known import is_known
 from auskunft.search.service.embeddings import embed_missing, ensure_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
@@ -51,6 +52,13 @@ class Vectors:
     matrix: npt.NDArray[np.float32]
     owner: npt.NDArray[np.int64]
     is_question: npt.NDArray[np.bool_]
+
+    def closeness(self, query_vector: npt.NDArray[np.float32], position: int) -> float:
+        """The plain cosine of the question to the closest text of one service."""
+        rows = self.owner == position
+        if not rows.any():
+            return 0.0
+        return float((self.matrix[rows] @ query_vector).max())
 
     def similarity(
         self, query_vector: npt.NDArray[np.float32], size: int
@@ -255,6 +263,31 @@ def clean_query(q: Any) -> str:
     return cleaned + (" " if q[-1:].isspace() else "")
 
 
+def _ranked(
+    snap: Snapshot, query: str, limit: int, participant: str | None
+) -> tuple[list[tuple[str, float]], Evidence, float | None]:
+    """The hits, the evidence of how well the best fits, and (for sentences) how close in
+    meaning the best hit's texts are."""
+    similarity = query_vector = None
+    if snap.vectors is not None and snap.index.is_sentence(query):
+        query_vector = dense.embed_query(query)
+        similarity = snap.vectors.similarity(query_vector, snap.index.size)
+    hits, evidence = snap.index.search_with_evidence(
+        query, limit=limit, participant=participant, similarity=similarity
+    )
+    closeness = None
+    if query_vector is not None and snap.vectors is not None and evidence.best >= 0:
+        closeness = snap.vectors.closeness(query_vector, evidence.best)
+    return hits, evidence, closeness
+
+
+def explain(engine: SearchEngine, q: str) -> tuple[list[str], Evidence, float | None]:
+    """What `known` is decided from for a question (the calibration reads it): the ranked
+    service ids, the evidence and the closeness."""
+    hits, evidence, closeness = _ranked(engine.snapshot(), clean_query(q), 10, None)
+    return [key for key, _ in hits], evidence, closeness
+
+
 def answer_question(
     engine: SearchEngine,
     *,
@@ -278,11 +311,8 @@ def answer_question(
             f"Unbekannter Teilnehmer „{participant}“.",
             message_en=f"Unknown participant '{participant}'.",
         )
-    similarity = None
-    if snap.vectors is not None and snap.index.is_sentence(query):
-        similarity = snap.vectors.similarity(dense.embed_query(query), snap.index.size)
+    hits, evidence, closeness = _ranked(snap, query, limit, participant)
     results = []
-    hits = snap.index.search(query, limit=limit, participant=participant, similarity=similarity)
     for key, score in hits:
         meta = snap.services[key]
         authority = snap.jurisdiction.responsible(meta.kind, place)
@@ -295,4 +325,5 @@ def answer_question(
             }
         )
     took = (time.perf_counter() - started) * 1000
-    return {"q": q, "results": results, "took_ms": round(took, 3)}
+    known = bool(results) and is_known(evidence, closeness)
+    return {"q": q, "known": known, "results": results, "took_ms": round(took, 3)}
