@@ -81,10 +81,7 @@ def misses(inside: list[Row], outside: list[Row]) -> list[str]:
 def _features(ev: Evidence, closeness: float | None) -> str:
     share = ev.covered / ev.words if ev.words else 0.0
     close = f" close={closeness:.3f}" if closeness is not None else ""
-    return (
-        f"(words={ev.words} unknown={ev.unknown} covered={share:.2f} fit={ev.fit:.2f}"
-        f" firm={ev.firm:.2f}{close})"
-    )
+    return f"(words={ev.words} unknown={ev.unknown} covered={share:.2f} fit={ev.fit:.2f}{close})"
 
 
 def fit(inside: list[Row], outside: list[Row]) -> dict[str, float]:

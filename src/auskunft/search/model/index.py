@@ -82,14 +82,10 @@ class Evidence:
     fit: float  # the best hit's lexical score over the most the question's words can score
     top: float  # the best hit's score (0: no hit)
     second: float  # the runner-up's score
-    firm: float = 0.0  # like fit, counting firm readings only and unknown words as missed
     best: int = -1  # the best hit's index position (-1: none)
 
 
 NO_EVIDENCE = Evidence(0, 0, 0.0, 0.0, 0.0, 0.0)
-# Readings weighted at least this are firm: the word itself, its participle, a synonym of
-# the word data, a typo one edit away, a compound part; not guesses (two edits, prefixes).
-FIRM_WEIGHT = 0.7
 
 
 class SearchIndex:
@@ -286,9 +282,11 @@ class SearchIndex:
             np.maximum.at(best, docs, self._impact[lo:hi] * weight)
         return best
 
-    def group_scores(self, analysis: Analysis) -> list[FloatArray | None]:
+    def group_scores(
+        self, analysis: Analysis, slots: dict[int, FloatArray | None] | None = None
+    ) -> list[FloatArray | None]:
         """Per group of the question, every document's score for its best reading (None:
-        the group matches no document)."""
+        the group matches no document). `slots` keeps each slot's scores for a second look."""
         found: list[FloatArray | None] = []
         for group in analysis.groups:
             best: FloatArray | None = None
@@ -296,6 +294,8 @@ class SearchIndex:
                 summed: FloatArray | None = None
                 for slot in alternative:
                     vec = self._slot_scores(slot)
+                    if slots is not None:
+                        slots[id(slot)] = vec
                     if vec is not None:
                         summed = vec if summed is None else summed + vec
                 if summed is not None:
@@ -343,7 +343,8 @@ class SearchIndex:
         if self.size == 0 or limit <= 0:
             return [], NO_EVIDENCE
         analysis = self.analyse(query)
-        groups = self.group_scores(analysis)
+        slots: dict[int, FloatArray | None] = {}
+        groups = self.group_scores(analysis, slots)
         total = self._total(groups)
         coverage = self.phrase_coverage(analysis)
         if coverage is not None and total.size:
@@ -374,48 +375,15 @@ class SearchIndex:
         evidence = Evidence(
             words=len(groups),
             unknown=unknown,
-            covered=self._covered(analysis, first),
+            covered=self._covered(analysis, first, slots),
             fit=lexical / attainable if attainable > 0 else 0.0,
-            firm=self._firm_fit(analysis, first),
             top=float(total[first]),
             second=float(total[order[1]]) if len(order) > 1 else 0.0,
             best=first,
         )
         return [(self.keys[i], float(total[i])) for i in order], evidence
 
-    def _firm_group(self, group: Group) -> FloatArray | None:
-        """Per document, a group's score from firm readings that the document explains
-        whole (every word, or every compound part, of the reading)."""
-        best: FloatArray | None = None
-        for alternative in group:
-            summed: FloatArray | None = None
-            for slot in alternative:
-                vec = self._slot_scores([(t, w) for t, w in slot if w >= FIRM_WEIGHT])
-                if vec is None:
-                    summed = None
-                    break
-                summed = vec if summed is None else np.where(summed > 0, summed + vec, 0.0)
-                summed = np.where(vec > 0, summed, 0.0).astype(np.float32)
-            if summed is not None:
-                best = summed if best is None else np.maximum(best, summed)
-        return best
-
-    def _firm_fit(self, analysis: Analysis, doc: int) -> float:
-        """The document's share of what the question's words firmly score at best; a word
-        the catalog knows no firm reading of counts as missed, as much as an average word."""
-        maxima, own = [], []
-        for group in analysis.groups:
-            vec = self._firm_group(group)
-            top = float(vec.max()) if vec is not None else 0.0
-            maxima.append(top)
-            own.append(float(vec[doc]) if vec is not None else 0.0)
-        known = [m for m in maxima if m > 0]
-        if not known:
-            return 0.0
-        stand_in = sum(known) / len(known)
-        return sum(own) / sum(m if m > 0 else stand_in for m in maxima)
-
-    def _covered(self, analysis: Analysis, doc: int) -> float:
+    def _covered(self, analysis: Analysis, doc: int, slots: dict[int, FloatArray | None]) -> float:
         """How many of the question's words one document matches: per group, the best
         reading's share of words (or compound parts) that the document contains."""
         covered = 0.0
@@ -426,7 +394,7 @@ class SearchIndex:
                     continue
                 matched = 0
                 for slot in alternative:
-                    vec = self._slot_scores(slot)
+                    vec = slots[id(slot)] if id(slot) in slots else self._slot_scores(slot)
                     matched += vec is not None and vec[doc] > 0
                 best = max(best, matched / len(alternative))
             covered += best
