@@ -154,16 +154,27 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
-def token_create(name: str) -> None:
-    """Create a token for POST /api/v1/contacts; it is printed once."""
+@click.option(
+    "--user",
+    "username",
+    default=None,
+    metavar="USERNAME",
+    help="A staff member's own token: the JSON API with their role and offices.",
+)
+def token_create(name: str, username: str | None) -> None:
+    """Create a token (printed once): an integration's, or with --user a staff member's."""
     from datetime import UTC, datetime
 
     from auskunft.access.service import create_api_token
 
     with work() as uow:
-        value = create_api_token(uow, name, datetime.now(UTC))
+        value = create_api_token(uow, name, datetime.now(UTC), username=username)
         uow.commit()
-    click.echo(f"Token {name} (wird nur jetzt angezeigt): {value}")
+    if username is None:
+        click.echo(f"Token {name} (wird nur jetzt angezeigt): {value}")
+        return
+    click.echo(f"Persönliches Token {name} für {username} (wird nur jetzt angezeigt):")
+    click.echo(value)
 
 
 @token.command("revoke")

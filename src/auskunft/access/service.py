@@ -419,8 +419,11 @@ def end_session(uow: UnitOfWork, token: str) -> None:
         uow.repo(StaffRepository).delete_session(token_hash(token))
 
 
-def create_api_token(uow: UnitOfWork, name: str, now: datetime) -> str:
-    """A new machine token for an integration; returned once, stored as a hash."""
+def create_api_token(
+    uow: UnitOfWork, name: str, now: datetime, *, username: str | None = None
+) -> str:
+    """A new token, returned once and stored as a hash: an integration's machine token, or
+    with `username` a staff member's own, which acts with their role and offices."""
     if not re.fullmatch(r"[A-Za-z0-9._-]{2,80}", name):
         raise InvalidInput(
             "Token-Namen bestehen aus 2 bis 80 Buchstaben, Ziffern, Punkt, Binde- oder "
@@ -431,9 +434,10 @@ def create_api_token(uow: UnitOfWork, name: str, now: datetime) -> str:
         raise Conflict(
             f"Ein Token „{name}“ gibt es schon.", message_en=f"A token '{name}' exists already."
         )
+    owner = get_user(uow, username).id if username is not None else None
     token = "ak_" + secrets.token_urlsafe(32)
     uow.repo(StaffRepository).add(
-        t.ApiToken(name=name, token_hash=token_hash(token), created_at=now)
+        t.ApiToken(name=name, token_hash=token_hash(token), created_at=now, user_id=owner)
     )
     return token
 
@@ -447,6 +451,23 @@ def check_api_token(uow: UnitOfWork, token: str, now: datetime) -> t.ApiToken | 
         return None
     row.last_used_at = now
     return row
+
+
+def token_login(
+    uow: UnitOfWork, token: str, policy: LoginPolicy, now: datetime
+) -> tuple[bool, Login | None]:
+    """Whether a bearer token is live, and the staff member it acts for (None: a machine
+    token). A personal token of a demo account counts only where demo accounts may log in."""
+    row = check_api_token(uow, token, now)
+    if row is None:
+        return False, None
+    if row.user_id is None:
+        return True, None
+    user = uow.repo(StaffRepository).user(row.user_id)
+    if user is None or (user.demo and not policy.allow_demo):
+        return False, None
+    # No form token: a bearer token is not a browser session, so forms refuse it.
+    return True, _login(uow, user, "")
 
 
 def revoke_api_token(uow: UnitOfWork, name: str) -> None:

@@ -83,11 +83,15 @@ class StaffSession(Base):
 
 
 class ApiToken(Base):
-    """A token for a machine client (a telephony integration); only its SHA-256 is kept."""
+    """A token for a machine client (a telephony integration) or a staff member's own (acting
+    with their role and offices); only its SHA-256 is kept."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(80), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

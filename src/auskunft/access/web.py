@@ -98,8 +98,11 @@ def remembered_login(request: Request) -> Login | None:
 
 
 def authenticate(request: Request) -> Login | None:
-    """The staff member behind the session cookie, or None (the composition plugs this
-    into `core.web.deps`)."""
+    """The staff member behind the session cookie, or behind a personal API token
+    (`Authorization: Bearer ...`), or None (the composition plugs this into `core.web.deps`)."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and not request.cookies.get(SESSION_COOKIE):
+        return verify_api_token(request, header[7:].strip())[1]
     token = request.cookies.get(SESSION_COOKIE, "")
     login = login_cache(request).get(token)
     if token and login is None:
@@ -213,9 +216,10 @@ def logout(request: Request, uow: Uow, csrf: Annotated[str, Form()] = "") -> Res
     return response
 
 
-def verify_api_token(request: Request, token: str) -> bool:
-    """Whether a bearer token is a live API token (its last use is recorded)."""
+def verify_api_token(request: Request, token: str) -> tuple[bool, Login | None]:
+    """Whether a bearer token is live, and the staff member it acts for (None: a machine
+    token); its last use is recorded."""
     with UnitOfWork(request.app.state.engine) as uow:
-        valid = accounts.check_api_token(uow, token, datetime.now(UTC))
+        found = accounts.token_login(uow, token, policy(_settings(request)), datetime.now(UTC))
         uow.commit()
-    return valid is not None
+    return found

@@ -162,16 +162,18 @@ def roles_of(dependency: Any) -> frozenset[str] | None:
 
 
 def api_caller(request: Request) -> Login | None:
-    """Who calls a staff endpoint of the JSON API: an integration's API token (None), or a
-    logged-in staff member whose request carries the page's X-CSRF-Token header.
+    """Who calls a staff endpoint of the JSON API: an integration's machine token (None), a
+    staff member's personal token (their login), or a logged-in staff member whose request
+    carries the page's X-CSRF-Token header.
 
     The tokens are the access slice's business, plugged in as `app.state.verify_token`.
     """
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        verify: Callable[[Request, str], bool] = request.app.state.verify_token
-        if verify(request, header[7:].strip()):
-            return None
+        verify: Callable[[Request, str], tuple[bool, Login | None]] = request.app.state.verify_token
+        live, login = verify(request, header[7:].strip())
+        if live:
+            return login
         raise NotAuthenticated(
             "Das API-Token ist ungültig oder zurückgezogen.",
             message_en="The API token is invalid or revoked.",
