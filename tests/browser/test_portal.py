@@ -101,6 +101,8 @@ PAGES = {
     "home": "/",
     "search": "/suche?q=Personalausweis+beantragen",
     "no results": "/suche?q=Quaxelbrummer",
+    "empty search": "/suche",
+    "no reliable answer": "/suche?q=Fahrrad+codieren+lassen+gegen+Diebstahl",
     "service": "/leistungen/personalausweis-beantragen",
     "a-z": "/leistungen",
     "life situations": "/lebenslagen",

@@ -206,3 +206,14 @@ def test_the_portal_says_when_it_has_no_reliable_answer(client: TestClient) -> N
     assert 'href="/kontakt"' in unsure.text
     sure = client.get("/suche", params={"q": "Personalausweis beantragen"})
     assert "keine gesicherte Auskunft" not in sure.text
+
+
+def test_an_empty_search_page_shows_how_to_search(client: TestClient) -> None:
+    r = client.get("/suche")
+    assert r.status_code == 200
+    assert "So suchen Sie" in r.text and "Fragen Sie in Ihren eigenen Worten" in r.text
+    assert 'href="/suche?q=Personalausweis+beantragen"' in r.text
+    assert '<a href="/leistungen">Leistungen von A bis Z</a>' in r.text
+    english = client.get("/suche", params={"lang": "en"})
+    assert "How to search" in english.text
+    assert "So suchen Sie" not in client.get("/suche", params={"q": "Reisepass"}).text
