@@ -20,12 +20,23 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.events import Phase
 from auskunft.core.registry import Registry
 
+# The mail context of the settings the worker runs with: reading the secret (a file outside
+# production) and the SMTP settings once per settings object, not once per e-mail.
+_contexts: dict[int, tuple[Any, mails.MailContext]] = {}
+
+
+def _context(settings: Any) -> mails.MailContext:
+    found = _contexts.get(id(settings))
+    if found is None or found[0] is not settings:
+        found = _contexts[id(settings)] = (settings, mails.MailContext.from_settings(settings))
+    return found[1]
+
 
 def send_mail(
     engine: Engine, settings: Any, kind: str, payload: dict[str, Any], now: datetime
 ) -> None:
     """Compose and send an appointment or waitlist e-mail from the rows as they are now."""
-    mails.send_job(engine, mails.MailContext.from_settings(settings), kind, payload, now)
+    mails.send_job(engine, _context(settings), kind, payload, now)
 
 
 def expire_holds(engine: Engine, settings: Any, now: datetime) -> Mapping[str, int]:

@@ -26,10 +26,6 @@ def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
-def _page(request: Request, exc: AuskunftError) -> Response:
-    return error_page(request, exc)
-
-
 def _http_problem(status: int) -> AuskunftError:
     """A page-friendly error for an HTTP status raised by the framework (405, 413, ...)."""
     problem = AuskunftError(
@@ -50,7 +46,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, LoginRequired) and _wants_page(request):
             return login_redirect(request)
         if _wants_page(request):
-            return _page(request, exc)
+            return error_page(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if exc.status == 429:
             headers = {"Retry-After": "60"}
@@ -61,7 +57,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         if _wants_page(request):
-            return _page(
+            return error_page(
                 request,
                 InvalidInput(
                     "Die Adresse enthält ungültige Angaben.",
@@ -81,7 +77,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and _wants_page(request):
-            return _page(
+            return error_page(
                 request,
                 NotFound(
                     "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Suche weiter.",
@@ -89,7 +85,7 @@ def install(app: FastAPI) -> None:
                 ),
             )
         if _wants_page(request):
-            return _page(request, _http_problem(exc.status_code))
+            return error_page(request, _http_problem(exc.status_code))
         if exc.status_code == 404:
             return JSONResponse(
                 _body("not_found", "Diese Adresse gibt es nicht.", "There is no such address."),
@@ -109,7 +105,7 @@ def install(app: FastAPI) -> None:
             message_en="The input contains characters that cannot be processed.",
         )
         if _wants_page(request):
-            return _page(request, problem)
+            return error_page(request, problem)
         return JSONResponse(
             _body(problem.code, problem.message, problem.message_en), status_code=422
         )

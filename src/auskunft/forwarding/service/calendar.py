@@ -8,7 +8,7 @@ from typing import Any
 
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import Conflict, InvalidInput, NotFound
-from auskunft.core.hours import BERLIN, WeeklyHours
+from auskunft.core.hours import BERLIN, WEEKDAYS, WeeklyHours
 from auskunft.core.servicetime import ServiceCalendar
 from auskunft.forwarding import tables as t
 from auskunft.forwarding.repository import ClosureRepository
@@ -59,20 +59,21 @@ def open_intervals(
             f"Höchstens {LONGEST_RANGE_DAYS} Tage auf einmal.",
             message_en=f"At most {LONGEST_RANGE_DAYS} days at once.",
         )
-    calendar = service_calendar(uow, weekly)
+    # Only the range's closure days matter here: one read gives them and their reasons.
     reasons = {row.day: row.reason for row in uow.repo(ClosureRepository).between(first, last)}
-    intervals, closed = [], []
+    calendar = ServiceCalendar(weekly, closures=reasons)
+    intervals = [
+        {
+            "start": opens.astimezone(BERLIN).isoformat(),
+            "end": closes.astimezone(BERLIN).isoformat(),
+        }
+        for opens, closes in calendar.intervals(first, last)
+    ]
+    closed = []
     day = first
     while day <= last:
-        for opens, closes in calendar.day(day):
-            intervals.append(
-                {
-                    "start": opens.astimezone(BERLIN).isoformat(),
-                    "end": closes.astimezone(BERLIN).isoformat(),
-                }
-            )
         why = calendar.closed_because(day)
-        if why is not None and weekly.days.get(_weekday(day)):
+        if why is not None and weekly.days.get(WEEKDAYS[day.weekday()]):
             closed.append({"day": day.isoformat(), "reason": reasons.get(day) or why})
         day += timedelta(days=1)
     return {
@@ -81,10 +82,6 @@ def open_intervals(
         "intervals": intervals,
         "closed": closed,
     }
-
-
-def _weekday(day: date) -> str:
-    return ("mo", "tu", "we", "th", "fr", "sa", "su")[day.weekday()]
 
 
 def close_day(

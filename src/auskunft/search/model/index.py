@@ -330,7 +330,9 @@ class SearchIndex:
         `similarity`, when given, holds a dense similarity per document (index
         order, any scale); it is fused with the lexical score as a standardised bonus.
         """
-        return self.search_with_evidence(query, limit, participant, similarity)[0]
+        return self.search_with_evidence(
+            query, limit, participant, similarity, count_covered=False
+        )[0]
 
     def search_with_evidence(
         self,
@@ -338,13 +340,15 @@ class SearchIndex:
         limit: int = 10,
         participant: str | None = None,
         similarity: FloatArray | None = None,
+        count_covered: bool = True,
     ) -> tuple[list[tuple[str, float]], Evidence]:
-        """`search`, and how well its best hit fits the question's words."""
+        """`search`, and how well its best hit fits the question's words (`covered` only
+        with `count_covered`: it looks at every reading again)."""
         if self.size == 0 or limit <= 0:
             return [], NO_EVIDENCE
         analysis = self.analyse(query)
         slots: dict[int, FloatArray | None] = {}
-        groups = self.group_scores(analysis, slots)
+        groups = self.group_scores(analysis, slots if count_covered else None)
         total = self._total(groups)
         coverage = self.phrase_coverage(analysis)
         if coverage is not None and total.size:
@@ -375,7 +379,7 @@ class SearchIndex:
         evidence = Evidence(
             words=len(groups),
             unknown=unknown,
-            covered=self._covered(analysis, first, slots),
+            covered=self._covered(analysis, first, slots) if count_covered else 0.0,
             fit=lexical / attainable if attainable > 0 else 0.0,
             top=float(total[first]),
             second=float(total[order[1]]) if len(order) > 1 else 0.0,

@@ -29,3 +29,8 @@ def is_known(evidence: Evidence, closeness: float | None) -> bool:
     if covered < MIN_COVERED_SHARE or unknown > MAX_UNKNOWN_SHARE or evidence.fit < MIN_FIT:
         return False
     return closeness is None or closeness >= MIN_CLOSENESS
+
+
+def needs_coverage() -> bool:
+    """Whether the rule looks at the covered words (else the search need not count them)."""
+    return MIN_COVERED_SHARE > 0

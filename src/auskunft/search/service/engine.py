@@ -19,7 +19,7 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.search.model import dense
 from auskunft.search.model.index import Evidence, IndexDoc, SearchIndex
-from auskunft.search.model.known import is_known
+from auskunft.search.model.known import is_known, needs_coverage
 from auskunft.search.service.embeddings import embed_missing, ensure_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
@@ -264,7 +264,7 @@ def clean_query(q: Any) -> str:
 
 
 def _ranked(
-    snap: Snapshot, query: str, limit: int, participant: str | None
+    snap: Snapshot, query: str, limit: int, participant: str | None, *, coverage: bool
 ) -> tuple[list[tuple[str, float]], Evidence, float | None]:
     """The hits, the evidence of how well the best fits, and (for sentences) how close in
     meaning the best hit's texts are."""
@@ -273,7 +273,7 @@ def _ranked(
         query_vector = dense.embed_query(query)
         similarity = snap.vectors.similarity(query_vector, snap.index.size)
     hits, evidence = snap.index.search_with_evidence(
-        query, limit=limit, participant=participant, similarity=similarity
+        query, limit=limit, participant=participant, similarity=similarity, count_covered=coverage
     )
     closeness = None
     if query_vector is not None and snap.vectors is not None and evidence.best >= 0:
@@ -284,7 +284,7 @@ def _ranked(
 def explain(engine: SearchEngine, q: str) -> tuple[list[str], Evidence, float | None]:
     """What `known` is decided from for a question (the calibration reads it): the ranked
     service ids, the evidence and the closeness."""
-    hits, evidence, closeness = _ranked(engine.snapshot(), clean_query(q), 10, None)
+    hits, evidence, closeness = _ranked(engine.snapshot(), clean_query(q), 10, None, coverage=True)
     return [key for key, _ in hits], evidence, closeness
 
 
@@ -311,7 +311,7 @@ def answer_question(
             f"Unbekannter Teilnehmer „{participant}“.",
             message_en=f"Unknown participant '{participant}'.",
         )
-    hits, evidence, closeness = _ranked(snap, query, limit, participant)
+    hits, evidence, closeness = _ranked(snap, query, limit, participant, coverage=needs_coverage())
     results = []
     for key, score in hits:
         meta = snap.services[key]
