@@ -28,7 +28,7 @@ class CliContext:
     # Opens (creates, migrates, seeds) the database: progress callback -> (engine, seeded).
     opener: Callable[[Progress | None], tuple[Engine, bool]]
     components: Mapping[str, Any] = field(default_factory=dict)
-    _opened: tuple[Engine, bool] | None = None
+    _opened: tuple[Engine, bool] | None = field(default=None, init=False)
 
     def open(self, progress: Progress | None = None) -> tuple[Engine, bool]:
         """The engine (once per command line) and whether the demo catalog was seeded now."""

@@ -70,7 +70,8 @@ class LoginRequired(NotAuthenticated):
 
 
 def current_login(request: Request) -> Login | None:
-    """The staff member behind the request (session cookie), or None; once per request."""
+    """The staff member behind the request (a session cookie, or a personal API token), or
+    None; looked up once per request."""
     if hasattr(request.state, "login"):
         found: Login | None = request.state.login
         return found
@@ -94,9 +95,6 @@ async def require_login(request: Request) -> Login:
     if login is None:
         raise LoginRequired("Bitte melden Sie sich an.", message_en="Please log in.")
     return login
-
-
-CurrentLogin = Annotated[Login, Depends(require_login)]
 
 
 def require(
