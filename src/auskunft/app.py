@@ -25,6 +25,7 @@ from auskunft.desk.web import api as desk_api
 from auskunft.desk.web import booking as desk_booking
 from auskunft.desk.web import desk
 from auskunft.forwarding.web import api as forwarding_api
+from auskunft.forwarding.web import concerns_api
 from auskunft.portal.web import api, pages
 from auskunft.search.service.engine import SearchEngine
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(desk_api.router)
     app.include_router(appointments_api.router)
     app.include_router(forwarding_api.router)
+    app.include_router(concerns_api.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(desk.router)

@@ -126,3 +126,34 @@ def test_bad_arguments_are_refused() -> None:
     never = ServiceCalendar(WeeklyHours.from_mapping({}))
     with pytest.raises(ValueError, match="no service time"):
         never.due(berlin("2027-01-04T08:00"), 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    offset=MINUTES_2026_2028,
+    length=st.integers(min_value=0, max_value=6 * 24 * 60),
+    closed=st.sets(st.integers(min_value=0, max_value=6), max_size=2),
+)
+def test_the_service_time_between_two_moments_equals_a_minute_count(
+    offset: int, length: int, closed: set[int]
+) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=offset)
+    closures = frozenset(start.astimezone(BERLIN).date() + timedelta(days=n) for n in closed)
+    calendar = ServiceCalendar.default(closures)
+    end = start + timedelta(minutes=length)
+    counted = sum(
+        counted_minute(start + timedelta(minutes=m), closures) for m in range(length)
+    )
+    assert calendar.between(start, end) == timedelta(minutes=counted)
+    # after() is the inverse: the span counted from the start ends no later than `end`.
+    if counted:
+        assert calendar.after(start, timedelta(minutes=counted)) <= end
+
+
+def test_after_a_zero_span_is_the_next_service_moment() -> None:
+    calendar = ServiceCalendar.default()
+    assert calendar.after(berlin("2026-12-05T14:00"), timedelta(0)) == datetime.fromisoformat(
+        "2026-12-07T07:00+01:00"
+    )
+    with pytest.raises(ValueError, match="negative"):
+        calendar.after(berlin("2026-12-05T14:00"), timedelta(minutes=-1))

@@ -51,6 +51,18 @@ class StaffRepository:
             t.StaffParticipant(user_id=user_id, participant_id=p) for p in participants
         )
 
+    def staffed(self, authority_id: str) -> bool:
+        """Whether some account belongs to this authority."""
+        query = select(t.StaffAuthority.user_id).where(
+            t.StaffAuthority.authority_id == authority_id
+        )
+        return self.session.scalars(query.limit(1)).first() is not None
+
+    def username(self, user_id: int) -> str | None:
+        return self.session.scalars(
+            select(t.StaffUser.username).where(t.StaffUser.id == user_id)
+        ).first()
+
     def offices(self, user_id: int) -> Offices:
         """The offices of one account, in one query."""
         return self.offices_of([user_id]).get(user_id, Offices())

@@ -197,6 +197,16 @@ def offices_of(uow: UnitOfWork, username: str) -> Offices:
     return uow.repo(StaffRepository).offices(get_user(uow, username).id)
 
 
+def has_accounts(uow: UnitOfWork, authority_id: str) -> bool:
+    """Whether the authority works in the product (some staff account belongs to it)."""
+    return uow.repo(StaffRepository).staffed(authority_id)
+
+
+def username_of(uow: UnitOfWork, user_id: int | None) -> str | None:
+    """The user name of an account, None when there is none."""
+    return uow.repo(StaffRepository).username(user_id) if user_id is not None else None
+
+
 def list_users(uow: UnitOfWork, now: datetime) -> list[StaffAccount]:
     """Every account with its role, marks and offices, by user name (two queries)."""
     repo = uow.repo(StaffRepository)

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     # holidays and the closure days a supervisor enters), and the hours of feedback promised.
     service_hours: dict[str, list[str]] = Field(default_factory=lambda: dict(SERVICE_HOURS))
     feedback_hours: int = Field(default=24, ge=1, le=1000)
+    # Concerns (Anliegen): the service center's own queue (for concerns whose office the
+    # catalog does not know, and returned ones), where escalations go, and how long the
+    # personal data of a closed concern is kept.
+    service_center_authority: str = "kassel-servicecenter"
+    supervisor_email: str = "leitung-servicecenter@kassel.example"
+    concern_retention_days: int = Field(default=90, ge=1, le=3650)
+    # Proof of work that the portal's concern form asks of the browser (ALTCHA).
+    altcha_max_number: int = Field(default=50_000, ge=1000, le=10_000_000)
     # Signs the links that let a citizen manage an appointment.
     secret_key: str = ""
     secret_key_file: Path | None = None

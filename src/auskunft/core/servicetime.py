@@ -88,11 +88,18 @@ class ServiceCalendar:
     def due(self, start: datetime, hours: int) -> datetime:
         """The earliest moment at which `hours` hours of service time have passed since
         `start` (aware), in Europe/Berlin."""
-        if start.tzinfo is None:
-            raise ValueError("start must carry its time zone")
         if hours < 1:
             raise ValueError("hours must be at least 1")
-        remaining = timedelta(hours=hours)
+        return self.after(start, timedelta(hours=hours))
+
+    def after(self, start: datetime, span: timedelta) -> datetime:
+        """The earliest moment at which `span` of service time has passed since `start`
+        (aware), in Europe/Berlin; a span of zero is the next moment of service time."""
+        if start.tzinfo is None:
+            raise ValueError("start must carry its time zone")
+        if span < timedelta(0):
+            raise ValueError("the span must not be negative")
+        remaining = span
         moment = start.astimezone(UTC)
         day = moment.astimezone(BERLIN).date()
         closed_in_a_row = 0
@@ -109,6 +116,21 @@ class ServiceCalendar:
                 remaining -= length
             day += timedelta(days=1)
         raise ValueError("the service calendar has no service time ahead")
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """How much service time lies between two (aware) moments; zero when end <= start."""
+        first, last = start.astimezone(UTC), end.astimezone(UTC)
+        if last <= first:
+            return timedelta(0)
+        total = timedelta(0)
+        day = first.astimezone(BERLIN).date()
+        while day <= last.astimezone(BERLIN).date():
+            for opens, closes in self.day(day):
+                begin, finish = max(opens, first), min(closes, last)
+                if finish > begin:
+                    total += finish - begin
+            day += timedelta(days=1)
+        return total
 
     def is_service_time(self, moment: datetime) -> bool:
         """Whether the service center works at an (aware) moment."""

@@ -41,3 +41,5 @@ class Contact(Base):
         ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
     )
     source: Mapped[str] = mapped_column(String(20), default="desk")
+    # The concern the contact was forwarded as (outcome "forwarded" from the desk's form).
+    concern_id: Mapped[int | None] = mapped_column(Integer, index=True)

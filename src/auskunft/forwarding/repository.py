@@ -1,11 +1,12 @@
-"""The service center's closure days within a unit of work."""
+"""The service center's closure days and the concerns, within a unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.forwarding import tables as t
@@ -33,3 +34,166 @@ class ClosureRepository:
     def remove(self, day: date) -> int:
         result = self.session.execute(delete(t.ServiceClosure).where(t.ServiceClosure.day == day))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class ConcernRepository:
+    """Concerns, their history and who opened them, within a unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: t.Concern) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, concern_id: int) -> t.Concern | None:
+        return self.session.get(t.Concern, concern_id)
+
+    def by_code(self, code: str) -> t.Concern | None:
+        return self.session.scalars(
+            select(t.Concern).where(t.Concern.tracking_code == code)
+        ).first()
+
+    def add_step(self, step: t.ConcernStep) -> None:
+        self.session.add(step)
+
+    def steps(self, concern_id: int) -> Sequence[t.ConcernStep]:
+        query = select(t.ConcernStep).where(t.ConcernStep.concern_id == concern_id)
+        return self.session.scalars(query.order_by(t.ConcernStep.at, t.ConcernStep.id)).all()
+
+    def record_access(self, access: t.ConcernAccess) -> None:
+        self.session.add(access)
+
+    def accesses(self, *, since: datetime, limit: int) -> Sequence[t.ConcernAccess]:
+        query = (
+            select(t.ConcernAccess)
+            .where(t.ConcernAccess.at >= since)
+            .order_by(t.ConcernAccess.at.desc(), t.ConcernAccess.id.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(query).all()
+
+    def accesses_of(self, concern_id: int) -> Sequence[t.ConcernAccess]:
+        query = select(t.ConcernAccess).where(t.ConcernAccess.concern_id == concern_id)
+        return self.session.scalars(query.order_by(t.ConcernAccess.at)).all()
+
+    def listing(
+        self,
+        *,
+        authorities: Iterable[str] | None,
+        statuses: Sequence[str],
+        overdue_before: datetime | None,
+        limit: int,
+        source: str | None = None,
+        service_id: str | None = None,
+        received_from: datetime | None = None,
+        received_to: datetime | None = None,
+        concern_id: int | None = None,
+    ) -> Sequence[t.Concern]:
+        """Concerns in these states, most urgent first (waiting ones, without a due time,
+        last); only those of `authorities` unless it is None; with `overdue_before`, only
+        those due before it."""
+        query = select(t.Concern).where(t.Concern.status.in_(statuses))
+        if authorities is not None:
+            query = query.where(t.Concern.authority_id.in_(list(authorities)))
+        if overdue_before is not None:
+            query = query.where(t.Concern.due_at <= overdue_before)
+        if source is not None:
+            query = query.where(t.Concern.source == source)
+        if service_id is not None:
+            query = query.where(t.Concern.service_id == service_id)
+        if received_from is not None:
+            query = query.where(t.Concern.received_at >= received_from)
+        if received_to is not None:
+            query = query.where(t.Concern.received_at <= received_to)
+        if concern_id is not None:
+            query = query.where(t.Concern.id == concern_id)
+        query = query.order_by(t.Concern.due_at.is_(None), t.Concern.due_at, t.Concern.id)
+        return self.session.scalars(query.limit(limit)).all()
+
+    def office_hours(self, authority_id: str) -> int | None:
+        row = self.session.get(t.ConcernOffice, authority_id)
+        return row.feedback_hours if row is not None else None
+
+    def set_office_hours(self, authority_id: str, hours: int | None) -> None:
+        row = self.session.get(t.ConcernOffice, authority_id)
+        if hours is None:
+            if row is not None:
+                self.session.delete(row)
+        elif row is None:
+            self.session.add(t.ConcernOffice(authority_id=authority_id, feedback_hours=hours))
+        else:
+            row.feedback_hours = hours
+
+    def claim_reminders(self, now: datetime, counting: Sequence[str]) -> list[int]:
+        """Mark every concern whose reminder time has come as reminded; return their ids.
+
+        One UPDATE per state decides, so a pass that runs twice (or in two workers at once)
+        reminds each concern once."""
+        return self._claim(t.Concern.remind_at, t.Concern.reminded_at, now, counting, "reminded_at")
+
+    def claim_overdue(self, now: datetime, counting: Sequence[str]) -> list[int]:
+        """Mark every concern past its due time as escalated; return their ids."""
+        return self._claim(t.Concern.due_at, t.Concern.escalated_at, now, counting, "escalated_at")
+
+    def _claim(
+        self, when: Any, done: Any, now: datetime, counting: Sequence[str], field: str
+    ) -> list[int]:
+        ids = list(
+            self.session.scalars(
+                select(t.Concern.id).where(
+                    t.Concern.status.in_(counting), when <= now, done.is_(None)
+                )
+            )
+        )
+        claimed: list[int] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            result = self.session.execute(
+                update(t.Concern)
+                .where(t.Concern.id.in_(chunk), done.is_(None))
+                .values({field: now})
+                .returning(t.Concern.id)
+                .execution_options(synchronize_session=False)
+            )
+            claimed += [row[0] for row in result]
+        return claimed
+
+    def closed_before(self, before: datetime, limit: int) -> list[int]:
+        query = (
+            select(t.Concern.id)
+            .where(
+                t.Concern.status == "closed",
+                t.Concern.closed_at < before,
+                t.Concern.purged_at.is_(None),
+            )
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def purge(self, ids: Sequence[int], now: datetime) -> int:
+        if not ids:
+            return 0
+        self.session.execute(
+            update(t.Concern)
+            .where(t.Concern.id.in_(ids))
+            .values(
+                question="",
+                citizen_name="",
+                citizen_email="",
+                citizen_phone="",
+                callback="",
+                answer_text="",
+                address="",
+                link_nonce=None,
+                purged_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(t.ConcernStep)
+            .where(t.ConcernStep.concern_id.in_(ids))
+            .values(text="")
+            .execution_options(synchronize_session=False)
+        )
+        return len(ids)
