@@ -24,8 +24,9 @@ from auskunft.core.web.timing import ServerTiming
 from auskunft.desk.web import api as desk_api
 from auskunft.desk.web import booking as desk_booking
 from auskunft.desk.web import desk
+from auskunft.desk.web import forward as desk_forward
 from auskunft.forwarding.web import api as forwarding_api
-from auskunft.forwarding.web import concerns_api
+from auskunft.forwarding.web import citizen, concerns_api, inbox, open311
 from auskunft.portal.web import api, pages
 from auskunft.search.service.engine import SearchEngine
 
@@ -90,16 +91,26 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(appointments_api.router)
     app.include_router(forwarding_api.router)
     app.include_router(concerns_api.router)
+    app.include_router(open311.router)
+    app.include_router(inbox.router)
+    app.include_router(citizen.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(desk.router)
     app.include_router(desk_booking.router)
+    app.include_router(desk_forward.router)
     app.include_router(agenda.router)
     app.include_router(booking.router)
     app.add_middleware(ServerTiming)
     app.mount(
         "/static",
-        StaticFiles(packages=[("auskunft.core.web", "static"), ("auskunft.desk", "static")]),
+        StaticFiles(
+            packages=[
+                ("auskunft.core.web", "static"),
+                ("auskunft.desk", "static"),
+                ("auskunft.forwarding", "static"),
+            ]
+        ),
         name="static",
     )
 

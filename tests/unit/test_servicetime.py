@@ -141,9 +141,7 @@ def test_the_service_time_between_two_moments_equals_a_minute_count(
     closures = frozenset(start.astimezone(BERLIN).date() + timedelta(days=n) for n in closed)
     calendar = ServiceCalendar.default(closures)
     end = start + timedelta(minutes=length)
-    counted = sum(
-        counted_minute(start + timedelta(minutes=m), closures) for m in range(length)
-    )
+    counted = sum(counted_minute(start + timedelta(minutes=m), closures) for m in range(length))
     assert calendar.between(start, end) == timedelta(minutes=counted)
     # after() is the inverse: the span counted from the start ends no later than `end`.
     if counted:

@@ -83,6 +83,7 @@ def log_contact(
     now: datetime,
     agent_id: int | None,
     source: str,
+    concern_id: int | None = None,
 ) -> t.Contact:
     """Store a contact after validating it; the caller commits."""
     validate(uow, contact, areas, now)
@@ -95,6 +96,7 @@ def log_contact(
         ended_at=contact.ended_at.astimezone(UTC),
         agent_id=agent_id,
         source=source,
+        concern_id=concern_id,
     )
     uow.repo(ContactRepository).add(row)
     return row
@@ -113,6 +115,7 @@ def public(row: t.Contact) -> dict[str, Any]:
         "ended_at": end.isoformat(),
         "duration_seconds": int((end - start).total_seconds()),
         "source": row.source,
+        "concern": row.concern_id,
     }
 
 

@@ -1,4 +1,5 @@
-"""Commands for the service center's calendar: auskunft service-calendar list | close | reopen."""
+"""Commands of forwarding: auskunft service-calendar list | close | reopen, and auskunft
+concerns escalate | purge | office-hours."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import click
 
 from auskunft.core.cli import work
+from auskunft.core.config import get_settings
 from auskunft.forwarding.service import calendar as service
+from auskunft.forwarding.service import concerns
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -49,3 +52,66 @@ def closure_remove(day: datetime) -> None:
         service.reopen_day(uow, day=day.date())
         uow.commit()
     click.echo(f"{day.date():%d.%m.%Y}: Schließtag entfernt.")
+
+
+def _moment(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            "ein Zeitpunkt nach ISO 8601 mit Zeitzone, z. B. 2026-12-07T09:00:00+01:00",
+            param_hint="--now",
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            "der Zeitpunkt braucht seine Zeitzone, z. B. 2026-12-07T09:00:00+01:00",
+            param_hint="--now",
+        )
+    return moment.astimezone(UTC)
+
+
+@click.group("concerns")
+def concerns_group() -> None:
+    """Concerns forwarded to the offices: escalation, deletion on schedule, offices' hours."""
+
+
+@concerns_group.command("escalate")
+@click.option("--now", "now_text", default=None, help="Run the pass as of this moment (ISO).")
+def concerns_escalate(now_text: str | None) -> None:
+    """One escalation pass: reminders at 75 % of the time, escalation at the due time (only
+    in service time; what was sent once is not sent again)."""
+    now = _moment(now_text)
+    with work() as uow:
+        done = concerns.escalate(uow, concerns.Policy.from_settings(get_settings()), now=now)
+        uow.commit()
+    if done.skipped_outside_service_time:
+        click.echo("Außerhalb der Servicezeit: keine Erinnerungen und Eskalationen.")
+        return
+    click.echo(f"Erinnert: {done.reminded}, überfällig gemeldet: {done.overdue}")
+
+
+@concerns_group.command("purge")
+@click.option("--now", "now_text", default=None, help="Run as of this moment (ISO).")
+def concerns_purge(now_text: str | None) -> None:
+    """Delete the personal data of concerns closed longer than the retention."""
+    now = _moment(now_text)
+    with work() as uow:
+        purged = concerns.purge(uow, concerns.Policy.from_settings(get_settings()), now=now)
+        uow.commit()
+    click.echo(f"Personenbezogene Daten gelöscht: {purged} Anliegen")
+
+
+@concerns_group.command("office-hours")
+@click.argument("authority")
+@click.argument("hours", type=click.IntRange(1, 1000), required=False)
+def concerns_office_hours(authority: str, hours: int | None) -> None:
+    """Set the feedback hours an office promises (without HOURS: back to the default)."""
+    with work() as uow:
+        concerns.set_office_hours(uow, authority, hours)
+        uow.commit()
+    if hours is None:
+        click.echo(f"{authority}: Rückmeldefrist wieder Standard.")
+    else:
+        click.echo(f"{authority}: Rückmeldung binnen {hours} Stunden Servicezeit.")

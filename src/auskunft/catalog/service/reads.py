@@ -6,7 +6,11 @@ contract); they call these functions, and name the rows by the aliases below.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from sqlalchemy import select
 
@@ -127,3 +131,67 @@ def offer_at(uow: UnitOfWork, service_id: str, location_id: str, minutes: int) -
             )
         )
     return True
+
+
+# --- services that take reports (Open311 GeoReport v2) --------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportService:
+    """A service that takes reports from the street, with what Open311 lists about it; its
+    name and description are the catalog service's (`service`)."""
+
+    service: t.Service
+    group: str
+    keywords: tuple[str, ...] = ()
+    metadata: bool = False
+
+
+@dataclass(frozen=True)
+class _ReportSetting:
+    service_id: str
+    group: str
+    keywords: tuple[str, ...]
+    metadata: bool
+
+
+@cache
+def _report_settings() -> tuple[_ReportSetting, ...]:
+    """data/reports.toml, read once per process (it ships with the package)."""
+    path = resources.files("auskunft.catalog") / "data" / "reports.toml"
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    found = []
+    for entry in data.get("report", []):
+        found.append(
+            _ReportSetting(
+                service_id=str(entry["service"]),
+                group=str(entry["group"]),
+                keywords=tuple(str(k) for k in entry.get("keywords", [])),
+                metadata=bool(entry.get("metadata", False)),
+            )
+        )
+    return tuple(found)
+
+
+def report_services(uow: UnitOfWork) -> list[ReportService]:
+    """The services that take reports, in the order of data/reports.toml; those the catalog
+    does not have are left out."""
+    settings = _report_settings()
+    rows = _repo(uow).services_by_id([s.service_id for s in settings])
+    return [
+        ReportService(rows[s.service_id], s.group, s.keywords, s.metadata)
+        for s in settings
+        if s.service_id in rows
+    ]
+
+
+def report_service(uow: UnitOfWork, service_id: str) -> ReportService | None:
+    """One service that takes reports, or None (unknown, or it takes no reports)."""
+    for setting in _report_settings():
+        if setting.service_id == service_id:
+            row = _repo(uow).service(service_id)
+            if row is None:
+                return None
+            return ReportService(row, setting.group, setting.keywords, setting.metadata)
+    return None

@@ -31,6 +31,22 @@
     document.getElementById("search-started").value = stamp;
   });
 
+  // Forwarding carries the call as it is now: the words, the town, the service, the start.
+  function forwardUrl() {
+    var params = new URLSearchParams();
+    var value = function (id) { var el = document.getElementById(id); return el ? el.value : ""; };
+    params.set("q", search.value);
+    params.set("gemeinde", value("desk-municipality"));
+    params.set("leistung", value("log-service"));
+    params.set("kanal", value("log-channel"));
+    params.set("beginn", value("log-started"));
+    return "/desk/weiterleiten?" + params.toString();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-forward]");
+    if (link) link.href = forwardUrl();
+  }, true);
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (event.altKey && !event.ctrlKey && !event.metaKey) {

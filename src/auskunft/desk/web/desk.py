@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.dates import format_datetime
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -31,6 +32,7 @@ from auskunft.core.web.deps import SettingsDep, Uow, check_csrf, component, requ
 from auskunft.core.web.render import ENVIRONMENTS, english, language_of, render
 from auskunft.desk import service as contacts
 from auskunft.desk.service import CHANNELS, OUTCOMES, NewContact
+from auskunft.forwarding.service import concerns
 from auskunft.search.service.engine import SearchEngine, answer_question, check_municipality
 
 router = APIRouter(include_in_schema=False)
@@ -122,6 +124,26 @@ def booking_for(
     return times_view(choice)
 
 
+def spoken_due(moment: datetime, language: str = "de") -> str:
+    """The due time as the agent reads it out: "Dienstag, 8. Dezember, 13:30 Uhr"."""
+    local = moment.astimezone(BERLIN)
+    if language == "en":
+        return format_datetime(local, "EEEE, d MMMM, HH:mm", locale="en_GB")
+    return format_datetime(local, "EEEE, d. MMMM, HH:mm", locale="de") + " Uhr"
+
+
+def forwarded_view(uow: UnitOfWork, login: Login, concern_id: int, language: str) -> dict[str, Any]:
+    """What the desk shows after forwarding: the office, the code and the due time to read
+    out (no personal data)."""
+    shown = concerns.brief(uow, login, concern_id, now=datetime.now(UTC))
+    due = datetime.fromisoformat(shown["due_at"]) if shown["due_at"] else None
+    return {
+        "code": shown["tracking_code"],
+        "office": shown["authority"]["name"],
+        "due": spoken_due(due, language) if due else "",
+    }
+
+
 def parse_started(value: str | None, now: datetime | None = None) -> datetime:
     """The call's start as the page recorded it; now when it is missing or not believable."""
     now = now or datetime.now(UTC)
@@ -189,6 +211,7 @@ def desk(
     kanal: str = "",
     beginn: str = "",
     erfasst: Annotated[int | None, Query()] = None,
+    anliegen: Annotated[int | None, Query()] = None,
 ) -> HTMLResponse:
     place = caller_place(search, gemeinde or None)
     context = page_context(
@@ -205,6 +228,8 @@ def desk(
     )
     if erfasst is not None:
         context["logged"] = contacts.logged(uow, erfasst)
+    if anliegen is not None:
+        context["forwarded"] = forwarded_view(uow, login, anliegen, language_of(request))
     return render(request, "desk.html", **context)
 
 
@@ -297,7 +322,8 @@ def log_contact(
     )
     uow.commit()
     contact_id = row.id
-    target = "/desk?" + urlencode({"gemeinde": place, "kanal": channel, "erfasst": contact_id})
+    # The next call starts clean: the caller's municipality goes back to the default.
+    target = "/desk?" + urlencode({"kanal": channel, "erfasst": contact_id})
     return RedirectResponse(target, status_code=303)
 
 

@@ -123,8 +123,11 @@ class Citizen:
     preferred: str = "email"
     callback: str = ""  # when a call back suits ("vormittags", "ab 16 Uhr")
 
-    def checked(self) -> Citizen:
-        """The same details, validated; the e-mail address is checked by the caller."""
+    def checked(self, *, anonymous: bool = False) -> Citizen:
+        """The same details, validated; the e-mail address is checked by the caller.
+
+        `anonymous`: a report from the street (Open311) may come without any contact
+        details; nobody hears back then, the answer is only published with the report."""
         name = clean_text(self.name, limit=MAX_NAME, what=("Der Name", "The name"))
         phone = check_phone(self.phone)
         callback = clean_text(
@@ -133,6 +136,8 @@ class Citizen:
             what=("Die Rückrufzeit", "The callback time"),
             required=False,
         )
+        if anonymous and not self.email and not phone:
+            return Citizen(name, "", "", "email", callback)
         if not self.email and not phone:
             raise invalid(
                 "Bitte eine E-Mail-Adresse oder eine Telefonnummer für die Rückmeldung angeben.",
@@ -203,3 +208,42 @@ def move(action: str, current: str) -> Status:
 def open311_status(status: str) -> str:
     """Open311's two states."""
     return "open" if Status(status) in OPEN else "closed"
+
+
+# --- Open311 reports: where and the photo, kept in the concern's own columns ---------------
+
+_GEO = re.compile(r"(?:^|\s)geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)$")
+_PHOTO = re.compile(r"\n\nFoto: (https?://\S+)$")
+
+
+def report_place(address: str, lat: float | None, long: float | None) -> str:
+    """Where a report is, as the concern's `address` keeps it: the address given, then the
+    coordinates as a geo URI (RFC 5870), e.g. "Holländische Straße 5 geo:51.32127,9.49731"."""
+    text = " ".join(address.split())
+    if lat is None or long is None:
+        return text
+    geo = f"geo:{round(lat, 6)},{round(long, 6)}"
+    return f"{text} {geo}" if text else geo
+
+
+def split_place(text: str) -> tuple[str, float | None, float | None]:
+    """The address and the coordinates `report_place` joined (None where there are none)."""
+    found = _GEO.search(text)
+    if found is None:
+        return text, None, None
+    return text[: found.start()].strip(), float(found.group(1)), float(found.group(2))
+
+
+def report_question(description: str, media_url: str) -> str:
+    """A report's text as the concern's question: the description, then the photo's address
+    on a line of its own, for the office to open."""
+    text = description.strip()
+    return f"{text}\n\nFoto: {media_url}" if media_url else text
+
+
+def split_question(text: str) -> tuple[str, str | None]:
+    """The description and the photo's address `report_question` joined."""
+    found = _PHOTO.search(text)
+    if found is None:
+        return text, None
+    return text[: found.start()], found.group(1)

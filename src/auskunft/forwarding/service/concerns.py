@@ -18,6 +18,7 @@ from typing import Any
 
 from auskunft.access import service as access
 from auskunft.catalog.model.jurisdiction import Jurisdiction
+from auskunft.catalog.service import listing as catalog_listing
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput, NotFound
@@ -44,6 +45,9 @@ from auskunft.forwarding.model.concern import (
     clean_text,
     invalid,
     move,
+    open311_status,
+    split_place,
+    split_question,
 )
 from auskunft.forwarding.repository import ConcernRepository
 from auskunft.forwarding.service.calendar import service_calendar
@@ -54,6 +58,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 # The office's inbox is reminded when this share of the feedback time has passed.
 REMINDER_SHARE = 0.75
 LIST_LIMIT = 200
+# The source of concerns taken in through Open311 GeoReport v2 (forwarding/web/open311.py):
+# public reports from the street, the only concerns anybody may list.
+OPEN311 = "open311"
 NOT_FOUND = ("Dieses Anliegen gibt es nicht.", "There is no such concern.")
 NO_CODE = (
     "Zu dieser Vorgangsnummer gibt es kein Anliegen. Bitte die Nummer prüfen.",
@@ -107,6 +114,9 @@ class NewConcern:
     language: str = "de"
     address: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # A report from the street may come without contact details (only with source
+    # "open311"): nobody hears back, the answer is published with the report.
+    anonymous_report: bool = False
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -239,11 +249,16 @@ def create(
             "Without consent to pass the details on to the responsible office the concern "
             "cannot be forwarded.",
         )
+    if draft.anonymous_report and draft.source != OPEN311:
+        raise invalid(
+            "Ohne Kontaktdaten nimmt nur die Open311-Schnittstelle Meldungen an.",
+            "Only the Open311 interface takes reports without contact details.",
+        )
     citizen = draft.citizen
     email = check_address(citizen.email) if citizen.email.strip() else ""
     citizen = Citizen(
         citizen.name, email, citizen.phone, citizen.preferred, citizen.callback
-    ).checked()
+    ).checked(anonymous=draft.anonymous_report)
     if draft.service_id is not None and catalog_reads.service(uow, draft.service_id) is None:
         raise invalid(
             f"Die Leistung „{draft.service_id[:120]}“ gibt es im Katalog nicht.",
@@ -318,6 +333,25 @@ def _dispatch(uow: UnitOfWork, row: t.Concern, now: datetime, *, confirm: bool) 
     enqueue_all(uow.session, _mails(now, *jobs), now=now)
 
 
+def form_options(
+    uow: UnitOfWork,
+    *,
+    values: dict[str, str],
+    service_id: str | None,
+    municipality: str,
+    english: bool,
+) -> dict[str, Any]:
+    """What a concern form shows: the values so far, the service it is about, the towns."""
+    service = catalog_reads.service(uow, service_id) if service_id else None
+    return {
+        "entered": values,
+        "service": service,
+        "service_name": ((english and service.name_en) or service.name) if service else None,
+        "municipality": municipality,
+        "municipalities": catalog_listing.municipalities(uow),
+    }
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -340,7 +374,7 @@ def summary(row: t.Concern, now: datetime, names: dict[str, str]) -> dict[str, A
         left = int((row.due_at - now).total_seconds() // 60)
     return {
         "id": row.id,
-        "tracking_code": row.tracking_code,
+        "tracking_code": tracking.shown(row.tracking_code),
         "status": row.status,
         "authority": {
             "id": row.authority_id,
@@ -416,6 +450,12 @@ def open_concern(
         )
     )
     return row
+
+
+def brief(uow: UnitOfWork, login: Login, concern_id: int, *, now: datetime) -> dict[str, Any]:
+    """A concern the login may see, without its personal data (no access is recorded)."""
+    row = _visible(login, _repo(uow).get(concern_id))
+    return summary(row, now, _authority_names(uow, [row.authority_id]))
 
 
 def _authorities_of(login: Login) -> frozenset[str] | None:
@@ -686,6 +726,35 @@ def answer_by_link(
     )
 
 
+def return_by_link(
+    uow: UnitOfWork,
+    policy: Policy,
+    concern_id: int,
+    token: str,
+    *,
+    reason: str,
+    name: str,
+    now: datetime,
+) -> t.Concern:
+    """The office says through its link that it is not responsible; the link is used up."""
+    row = by_link(uow, policy, concern_id, token)
+    who = clean_text(name, limit=120, what=("Ihr Name", "Your name"), required=False)
+    why = clean_text(reason, limit=MAX_TEXT, what=("Der Grund", "The reason"))
+    office = _authority_names(uow, [row.authority_id])[row.authority_id]
+    _touch(row, move("return", row.status), now)
+    row.link_nonce = None
+    _step(
+        uow,
+        row,
+        Step.RETURNED,
+        now,
+        actor=f"{who} ({office})".strip(),
+        text=why,
+        authority_id=row.authority_id,
+    )
+    return row
+
+
 # --- the citizen ---------------------------------------------------------------------------
 
 
@@ -848,3 +917,114 @@ def authority_name(uow: UnitOfWork, authority_id: str) -> str:
 
 def invalid_id(value: str) -> InvalidInput:
     return invalid(f"„{value[:20]}“ ist keine Nummer.", f"'{value[:20]}' is not a number.")
+
+
+# --- Open311: reports from the street, as anybody may see them ------------------------------
+
+OPEN311_STATES: dict[str, tuple[str, ...]] = {
+    "open": tuple(s.value for s in OPEN),
+    "closed": tuple(s for s in STATUSES if Status(s) not in OPEN),
+}
+NO_REPORT = (
+    "Zu dieser Nummer gibt es keine Meldung.",
+    "There is no report with this number.",
+)
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    """A report taken in through Open311 without the reporter: no name, no contact details.
+    The description, the place and the answer are public, as the reporting apps show them."""
+
+    code: str  # the tracking code as shown, the Open311 service_request_id
+    status: str  # Open311's "open" or "closed"
+    service_id: str | None
+    description: str
+    media_url: str | None
+    address: str
+    lat: float | None
+    long: float | None
+    authority: str  # the office's name
+    notes: str | None  # the answer, once there is one
+    feedback_hours: int
+    requested: datetime
+    updated: datetime
+    expected: datetime | None
+
+
+def _public(row: t.Concern, names: dict[str, str]) -> PublicReport:
+    description, media_url = split_question(row.question)
+    address, lat, long = split_place(row.address)
+    answered = row.answered_at is not None and bool(row.answer_text)
+    return PublicReport(
+        code=tracking.shown(row.tracking_code),
+        status=open311_status(row.status),
+        service_id=row.service_id,
+        description=description,
+        media_url=media_url,
+        address=address,
+        lat=lat,
+        long=long,
+        authority=names.get(row.authority_id, row.authority_id),
+        notes=row.answer_text if answered else None,
+        feedback_hours=row.feedback_hours,
+        requested=row.received_at,
+        updated=row.updated_at,
+        expected=row.due_at,
+    )
+
+
+def public_report(uow: UnitOfWork, code: str) -> PublicReport:
+    """One Open311 report by its number; NotFound for any other concern."""
+    stored = tracking.normalize(code)
+    row = _repo(uow).by_code(stored) if stored is not None else None
+    if row is None or row.source != OPEN311:
+        raise NotFound(NO_REPORT[0], message_en=NO_REPORT[1])
+    return _public(row, _authority_names(uow, [row.authority_id]))
+
+
+def public_reports(
+    uow: UnitOfWork,
+    *,
+    codes: Iterable[str] | None = None,
+    service_ids: Iterable[str] | None = None,
+    states: Iterable[str] | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    limit: int = 1000,
+) -> list[PublicReport]:
+    """Open311 reports, newest first: those with these numbers (the other filters do not
+    apply then; unknown numbers are left out), or those of these services, in these
+    Open311 states ("open", "closed"), received in the range. Never other concerns."""
+    repo = _repo(uow)
+    rows: dict[int, t.Concern] = {}
+    if codes is not None:
+        for code in codes:
+            stored = tracking.normalize(code)
+            row = repo.by_code(stored) if stored is not None else None
+            if row is not None and row.source == OPEN311:
+                rows[row.id] = row
+    else:
+        wanted = list(states) if states is not None else list(OPEN311_STATES)
+        unknown = [s for s in wanted if s not in OPEN311_STATES]
+        if unknown:
+            raise invalid(
+                f"Unbekannter Status „{unknown[0][:30]}“; möglich: open, closed.",
+                f"Unknown status '{unknown[0][:30]}'; possible: open, closed.",
+            )
+        statuses = [s for state in set(wanted) for s in OPEN311_STATES[state]]
+        for service_id in list(service_ids) if service_ids is not None else [None]:
+            for row in repo.listing(
+                authorities=None,
+                statuses=statuses,
+                overdue_before=None,
+                limit=limit,
+                source=OPEN311,
+                service_id=service_id,
+                received_from=received_from,
+                received_to=received_to,
+            ):
+                rows[row.id] = row
+    newest = sorted(rows.values(), key=lambda r: (r.received_at, r.id), reverse=True)[:limit]
+    names = _authority_names(uow, [r.authority_id for r in newest])
+    return [_public(r, names) for r in newest]

@@ -119,6 +119,13 @@ def upgrade() -> None:
         sa.Column("authority_id", sa.String(120), primary_key=True),
         sa.Column("feedback_hours", sa.Integer(), nullable=False),
     )
+    # The portal form's proofs of work, each accepted once.
+    op.create_table(
+        "spent_challenges",
+        sa.Column("signature", sa.String(128), primary_key=True),
+        _moment("expires_at", False),
+    )
+    op.create_index("ix_spent_challenges_expires_at", "spent_challenges", ["expires_at"])
     with op.batch_alter_table("contacts") as batch:
         batch.add_column(sa.Column("concern_id", sa.Integer(), nullable=True))
         batch.create_index("ix_contacts_concern_id", ["concern_id"])
@@ -128,6 +135,7 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts") as batch:
         batch.drop_index("ix_contacts_concern_id")
         batch.drop_column("concern_id")
+    op.drop_table("spent_challenges")
     op.drop_table("concern_offices")
     op.drop_table("concern_access")
     op.drop_table("concern_steps")

@@ -21,6 +21,7 @@ from auskunft.core.web.render import (
     safe_next,
     visitor_municipality,
 )
+from auskunft.forwarding.service import concerns
 from auskunft.search.service.engine import SearchEngine, answer_question, check_municipality
 
 router = APIRouter(include_in_schema=False)
@@ -111,12 +112,28 @@ def choose_municipality(search: Search, wahl: str = "", next: str = "/") -> Resp
 
 
 @router.get("/kontakt", response_class=HTMLResponse)
-def contact(request: Request) -> HTMLResponse:
+def contact(
+    request: Request, uow: Uow, search: Search, leistung: str = "", gemeinde: str = ""
+) -> HTMLResponse:
+    """How to reach the service center, and the form to send it a question or concern."""
+    areas = search.snapshot().jurisdiction.areas
+    place = (
+        gemeinde
+        if gemeinde in areas
+        else visitor_municipality(request, areas, DEFAULT_MUNICIPALITY)
+    )
     return render(
         request,
         "contact.html",
         center=opening_view(SERVICE_CENTER_HOURS, english(request)),
         hotline=opening_view(HOTLINE_115_HOURS, english(request)),
+        concern=concerns.form_options(
+            uow,
+            values={"leistung": leistung[:120], "gemeinde": place},
+            service_id=leistung[:120] or None,
+            municipality=place,
+            english=english(request),
+        ),
     )
 
 
