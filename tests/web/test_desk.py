@@ -224,7 +224,11 @@ def test_the_caller_gets_the_card_by_email(client: TestClient, smtp: tuple[Inbox
     assert mail["Subject"] == "Ihr Anliegen: Personalausweis beantragen"
     body = mail.get_content()
     assert "Guten Tag," in body and "Zuständige Stelle" in body
-    assert "https://auskunft.kassel.example/leistungen/personalausweis-beantragen" in body
+    # The link carries the caller's municipality, so the page names the same office.
+    assert (
+        "https://auskunft.kassel.example/leistungen/personalausweis-beantragen?gemeinde=kassel"
+        in body
+    )
     assert "Erforderliche Unterlagen:\n- " in body.replace("\r\n", "\n")
 
 
@@ -488,3 +492,34 @@ def test_an_over_long_question_is_answered_with_a_message_not_cut(client: TestCl
         assert r.status_code == 200, path
         assert 'role="alert"' in r.text and "Die Frage ist zu lang" in r.text, path
         assert "data-result" not in r.text, path
+
+
+def test_a_town_in_the_callers_words_is_offered_and_the_next_call_starts_in_kassel(
+    client: TestClient,
+) -> None:
+    hint = client.get("/desk/treffer", params={"q": "Ich wohne in 34225, Hund anmelden"})
+    assert 'id="town-hint"' in hint.text and "Baunatal" in hint.text
+    assert 'data-town="baunatal"' in hint.text
+    chosen = client.get(
+        "/desk/treffer", params={"q": "Ich wohne in Baunatal", "gemeinde": "baunatal"}
+    )
+    assert 'id="town-hint"' not in chosen.text
+    desk = client.get("/desk", params={"q": "Hund", "gemeinde": "baunatal"})
+    logged = client.post(
+        "/desk/kontakt",
+        data={
+            "csrf": form_token(desk.text),
+            "channel": "115",
+            "outcome": "answered",
+            "municipality": "baunatal",
+        },
+        follow_redirects=False,
+    )
+    assert logged.status_code == 303 and "gemeinde" not in logged.headers["location"]
+    page = client.get(logged.headers["location"])
+    assert '<option value="kassel" selected' in page.text
+
+
+def test_the_portal_page_takes_the_municipality_from_the_link(client: TestClient) -> None:
+    page = client.get("/leistungen/fahrzeug-zulassen", params={"gemeinde": "baunatal"})
+    assert page.status_code == 200 and "Landkreis Kassel" in page.text

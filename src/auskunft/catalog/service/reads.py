@@ -195,3 +195,14 @@ def report_service(uow: UnitOfWork, service_id: str) -> ReportService | None:
                 return None
             return ReportService(row, setting.group, setting.keywords, setting.metadata)
     return None
+
+
+@cache
+def postcodes() -> dict[str, str]:
+    """Postcode -> municipality id for the catalog's municipalities (data/postcodes.toml)."""
+    text = resources.files("auskunft.catalog").joinpath("data/postcodes.toml").read_text("utf-8")
+    found: dict[str, str] = {}
+    for area_id, codes in tomllib.loads(text).get("postcodes", {}).items():
+        for code in codes:
+            found[str(code)] = str(area_id)
+    return found

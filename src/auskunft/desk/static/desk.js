@@ -45,6 +45,15 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-forward]");
     if (link) link.href = forwardUrl();
+    // A town recognised in the caller's words becomes the municipality; the search reruns.
+    var town = event.target.closest && event.target.closest("[data-town]");
+    var select = document.getElementById("desk-municipality");
+    if (town && select) {
+      event.preventDefault();
+      select.value = town.dataset.town;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      search.focus();
+    }
   }, true);
 
   document.addEventListener("keydown", function (event) {
@@ -73,6 +82,9 @@
           booking.open = true;
           place.focus();
         }
+      } else if (key === "w") {
+        var hint = document.querySelector("[data-town]");
+        if (hint) { event.preventDefault(); hint.click(); }
       } else if (key === "c") {
         event.preventDefault();
         document.getElementById("lookup-code").focus();

@@ -20,8 +20,10 @@ from auskunft.appointments.service import agenda
 from auskunft.appointments.service.booking import iso
 from auskunft.appointments.service.booking import local_day as booking_day
 from auskunft.appointments.service.calendars import BookingPolicy
-from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY
+from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY, MUNICIPAL_TYPES
+from auskunft.catalog.model.places import mentioned_town, short_name
 from auskunft.catalog.service import listing, queries
+from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import AuskunftError, InvalidInput
 from auskunft.core.hours import BERLIN
@@ -83,6 +85,19 @@ def _results(
         for hit in answer["results"]
     ]
     return hits, None, bool(answer["known"])
+
+
+def town_hint(search: SearchEngine, q: str, place: str) -> dict[str, str] | None:
+    """A town or postcode in the caller's words that is not the municipality chosen: the
+    desk offers it with one key (Alt+W)."""
+    if not q:
+        return None
+    areas = search.snapshot().jurisdiction.areas
+    names = {a.id: a.name for a in areas.values() if a.type in MUNICIPAL_TYPES}
+    found = mentioned_town(q, names, catalog_reads.postcodes())
+    if found is None or found == place:
+        return None
+    return {"id": found, "name": short_name(names[found])}
 
 
 def times_view(choice: agenda.Choice) -> dict[str, Any]:
@@ -186,6 +201,7 @@ def page_context(
         "results": results,
         "known": known,
         "search_error": error,
+        "town_hint": town_hint(search, q, place),
         "municipality": place,
         "municipalities": towns,
         "card": card,
@@ -257,6 +273,7 @@ def desk_results(
         results=results,
         known=known,
         search_error=error,
+        town_hint=town_hint(search, q, place),
         municipality=place,
         card=card,
         booking=booking_for(uow, policy, card),

@@ -30,7 +30,12 @@ Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
 
 
 def _municipality(request: Request, search: SearchEngine) -> str:
+    """The municipality a page is for: ?gemeinde= (a link from an e-mail of the desk), the
+    visitor's choice, or Kassel."""
     areas = search.snapshot().jurisdiction.areas
+    named = request.query_params.get("gemeinde", "")
+    if named in areas:
+        return named
     return visitor_municipality(request, areas, DEFAULT_MUNICIPALITY)
 
 
