@@ -297,7 +297,12 @@ def test_a_citizen_sends_a_concern_with_proof_of_work_and_follows_it(
     client: TestClient, settings: Settings
 ) -> None:
     page = client.get("/kontakt", params={"leistung": "sperrmuell", "gemeinde": "baunatal"})
-    assert page.status_code == 200 and 'id="concern-form"' in page.text
+    assert page.status_code == 200 and page.text.count('id="concern-form"') == 1
+    assert "<title>Kontakt –" in page.text
+    asked = client.get("/kontakt", params={"frage": "Wann hat der Tierpark geöffnet?"})
+    assert ">Wann hat der Tierpark geöffnet?</textarea>" in asked.text
+    unknown = client.get("/suche", params={"q": "Quxblorf Zwiebelturm"})
+    assert "/kontakt?frage=" in unknown.text
     assert "Sperrmüll" in page.text and re.search(r'<option value="baunatal" selected', page.text)
     proof = solve(client)
     sent = client.post("/kontakt", data=portal_form(altcha=proof), follow_redirects=False)

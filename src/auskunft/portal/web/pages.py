@@ -118,7 +118,12 @@ def choose_municipality(search: Search, wahl: str = "", next: str = "/") -> Resp
 
 @router.get("/kontakt", response_class=HTMLResponse)
 def contact(
-    request: Request, uow: Uow, search: Search, leistung: str = "", gemeinde: str = ""
+    request: Request,
+    uow: Uow,
+    search: Search,
+    leistung: str = "",
+    gemeinde: str = "",
+    frage: str = "",
 ) -> HTMLResponse:
     """How to reach the service center, and the form to send it a question or concern."""
     areas = search.snapshot().jurisdiction.areas
@@ -134,7 +139,7 @@ def contact(
         hotline=opening_view(HOTLINE_115_HOURS, english(request)),
         concern=concerns.form_options(
             uow,
-            values={"leistung": leistung[:120], "gemeinde": place},
+            values={"leistung": leistung[:120], "gemeinde": place, "question": frage[:5000]},
             service_id=leistung[:120] or None,
             municipality=place,
             english=english(request),
