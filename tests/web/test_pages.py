@@ -177,7 +177,7 @@ def test_contact_page_knows_both_hours(client: TestClient) -> None:
     r = client.get("/kontakt")
     assert "Servicecenter der Stadt Kassel" in r.text and "Behördennummer 115" in r.text
     assert r.text.count('<table class="hours">') == 2
-    assert '<th scope="row">Samstag</th><td>09:00-13:00</td>' in r.text
+    assert '<th scope="row">Samstag</th><td>9:00–13:00 Uhr</td>' in r.text
 
 
 def test_sitemap_and_robots(client: TestClient) -> None:

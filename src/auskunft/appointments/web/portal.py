@@ -184,7 +184,7 @@ def _details(
     start: datetime | None,
     status_code: int = 200,
     *,
-    times: list[dict[str, str]] | None = None,
+    times: list[dict[str, Any]] | None = None,
     **extra: Any,
 ) -> HTMLResponse:
     """Step 4: name and e-mail for the chosen time (or another time, when it was taken)."""
@@ -207,7 +207,7 @@ def _details(
     )
 
 
-def _free_times(visit: Visit, service_id: str, location_id: str, day: date) -> list[dict[str, str]]:
+def _free_times(visit: Visit, service_id: str, location_id: str, day: date) -> list[dict[str, Any]]:
     return time_choices(
         _slots(visit, service_id, location_id, day, day), language_of(visit.request)
     )

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from babel.dates import format_date, format_skeleton, format_time
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -25,7 +26,13 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import AuskunftError, Conflict, InvalidInput
 from auskunft.core.hours import BERLIN
 from auskunft.core.web.deps import Uow, component, csrf_failure, tokens_match
-from auskunft.core.web.render import english, language_of, render, visitor_municipality
+from auskunft.core.web.render import (
+    english,
+    language_of,
+    long_date,
+    render,
+    visitor_municipality,
+)
 from auskunft.search.service.engine import SearchEngine
 
 # Double-submit cookie: anonymous visitors have no session to hold a form token.
@@ -181,7 +188,8 @@ def clock_of_start(start: datetime | None) -> str:
 
 
 def day_label(day: date, lang: str) -> str:
-    return format_date(day, "full", locale=lang)
+    """ "Dienstag, 1. Dezember 2026"; English pages: "Tuesday, 1 December 2026"."""
+    return long_date(day, lang)
 
 
 def time_label(moment: datetime, lang: str) -> str:
@@ -218,12 +226,31 @@ def month_groups(
     return months
 
 
-def time_choices(slots: Sequence[Slot], lang: str) -> list[dict[str, str]]:
-    """Free start times of one day: the value for ?zeit= and the label."""
-    return [
-        {"value": clock_of(s.start), "label": time_label(from_epoch_minutes(s.start), lang)}
-        for s in slots
-    ]
+def hour_label(hour: int, lang: str) -> str:
+    """An hour of the day as the language says it: "8 Uhr" ("8 AM" where times read so)."""
+    locale = Locale.parse(lang)
+    twelve = "h" in str(locale.time_formats["short"])
+    pattern = str(locale.datetime_skeletons["h" if twelve else "H"])
+    unpadded = pattern.replace("HH", "H").replace("hh", "h")
+    return format_time(datetime(2000, 1, 1, hour), unpadded, locale=locale)
+
+
+def time_choices(slots: Sequence[Slot], lang: str) -> list[dict[str, Any]]:
+    """Free start times of one day: the value for ?zeit=, the label and the hour it is in
+    (pages with many free times show them by hour)."""
+    choices: list[dict[str, Any]] = []
+    for s in slots:
+        value = clock_of(s.start)
+        hour = int(value[:2])
+        choices.append(
+            {
+                "value": value,
+                "label": time_label(from_epoch_minutes(s.start), lang),
+                "hour": hour,
+                "hour_label": hour_label(hour, lang),
+            }
+        )
+    return choices
 
 
 # -- what a page shows of an appointment -----------------------------------
