@@ -301,6 +301,8 @@ def test_a_citizen_sends_a_concern_with_proof_of_work_and_follows_it(
     assert "<title>Kontakt –" in page.text
     asked = client.get("/kontakt", params={"frage": "Wann hat der Tierpark geöffnet?"})
     assert ">Wann hat der Tierpark geöffnet?</textarea>" in asked.text
+    service_page = client.get("/leistungen/abfuhrtermine", params={"gemeinde": "baunatal"})
+    assert "/kontakt?leistung=abfuhrtermine&amp;gemeinde=baunatal#anliegen" in service_page.text
     unknown = client.get("/suche", params={"q": "Quxblorf Zwiebelturm"})
     assert "/kontakt?frage=" in unknown.text
     assert "Sperrmüll" in page.text and re.search(r'<option value="baunatal" selected', page.text)
