@@ -124,7 +124,12 @@ def test_a_kind_or_task_registered_twice_is_refused() -> None:
 def test_the_slices_plug_their_jobs_tasks_and_listeners_into_the_core() -> None:
     registered = registry()
     assert {"mail.confirmation", "mail.reminder", "mail.waitlist_offer"} <= set(registered.jobs)
-    assert list(registered.periodic) == ["appointments.expire_holds", "appointments.purge"]
+    assert list(registered.periodic) == [
+        "appointments.expire_holds",
+        "appointments.purge",
+        "concerns.escalate",
+        "concerns.housekeeping",
+    ]
     freed = SlotFreed("kassel-buergerbuero-rathaus", NOW, policy=None)
     assert len(registered.listeners_of(freed, Phase.IN_TRANSACTION)) == 1
     assert len(registered.listeners_of(OfferEnded(1, True), Phase.IN_TRANSACTION)) == 1

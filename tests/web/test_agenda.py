@@ -80,10 +80,12 @@ def app(module_url: str) -> FastAPI:
     earlier = now() - timedelta(hours=3)
     BOOKED["begun"] = _book(application, module_url, "Anna Anfang", begun, at=earlier)
     BOOKED["absent"] = _book(application, module_url, "Bert Fehlt", begun, at=earlier)
-    BOOKED["later"] = _book(
-        application, module_url, "Clara Später", begun + timedelta(hours=1), at=earlier
-    )
-    BOOKED["day"] = begun.date()
+    later = begun + timedelta(hours=1)
+    BOOKED["later"] = _book(application, module_url, "Clara Später", later, at=earlier)
+    # Late in the evening the later visit falls on the next local day: each is looked for on
+    # its own day, as the clerk would.
+    BOOKED["day"] = booking.local_day(begun)
+    BOOKED["later_day"] = booking.local_day(later)
     return application
 
 
@@ -147,8 +149,9 @@ def test_the_clerk_sees_the_day_per_counter(clerk: TestClient) -> None:
     assert "Bürgerbüro Herborn" in html
     assert BOOKED["day"].strftime("%d.%m.%Y") in html
     assert "<caption>Schalter 1</caption>" in html and "<caption>Schalter 2</caption>" in html
-    for name in ("Anna Anfang", "Bert Fehlt", "Clara Später"):
+    for name in ("Anna Anfang", "Bert Fehlt"):
         assert name in html
+    assert "Clara Später" in day_list(clerk, day=BOOKED["later_day"]).text
     assert "telefonisch" in html and "0561 42" in html
     assert "Erschienen<span" in html  # for the visits that began
     default = clerk.get("/dienststelle/termine")
