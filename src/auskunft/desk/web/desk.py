@@ -35,7 +35,12 @@ from auskunft.core.web.render import ENVIRONMENTS, english, language_of, render
 from auskunft.desk import service as contacts
 from auskunft.desk.service import CHANNELS, OUTCOMES, NewContact
 from auskunft.forwarding.service import concerns
-from auskunft.search.service.engine import SearchEngine, answer_question, check_municipality
+from auskunft.search.service.engine import (
+    SearchEngine,
+    answer_question,
+    check_municipality,
+    judge_question,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,14 +74,15 @@ def service_card(
 
 
 def _results(
-    request: Request, search: SearchEngine, q: str, place: str
-) -> tuple[list[dict[str, Any]], str | None, bool]:
+    request: Request, search: SearchEngine, q: str, place: str, *, judge: bool = True
+) -> tuple[list[dict[str, Any]], str | None, bool | None]:
     """Hits for the agent's question, or the message why the question cannot be searched,
-    and whether the search has a reliable answer (the desk says so when it has none)."""
+    and whether the search has a reliable answer (the desk says so when it has none; None:
+    not judged yet while the agent types, the page asks /desk/bekannt when typing pauses)."""
     if not q.strip():
         return [], None, True
     try:
-        answer = answer_question(search, q=q, municipality=place, limit=RESULTS)
+        answer = answer_question(search, q=q, municipality=place, limit=RESULTS, judge=judge)
     except InvalidInput as exc:
         return [], exc.message_en if language_of(request) == "en" else exc.message, True
     services = search.snapshot().services
@@ -84,7 +90,8 @@ def _results(
         {**hit, "appointment": hit["id"] in services and services[hit["id"]].appointment}
         for hit in answer["results"]
     ]
-    return hits, None, bool(answer["known"])
+    known = answer["known"]
+    return hits, None, None if known is None else bool(known)
 
 
 def town_hint(search: SearchEngine, q: str, place: str) -> dict[str, str] | None:
@@ -263,7 +270,7 @@ def desk_results(
 ) -> HTMLResponse:
     """The result list (and the open card, for a new municipality) as an htmx fragment."""
     place = caller_place(search, gemeinde or None)
-    results, error, known = _results(request, search, q, place)
+    results, error, known = _results(request, search, q, place, judge=False)
     card = service_card(request, uow, search, leistung, place) if leistung else None
     return render(
         request,
@@ -281,6 +288,27 @@ def desk_results(
         csrf=login.csrf_token,
         started=parse_started(beginn).astimezone(BERLIN).isoformat(timespec="seconds"),
         fragment=True,
+    )
+
+
+@router.get("/desk/bekannt", response_class=HTMLResponse)
+def desk_known(
+    request: Request, search: Search, login: StaffLogin, q: str = "", gemeinde: str = ""
+) -> HTMLResponse:
+    """Once the agent pauses: whether the search has a reliable answer to the question."""
+    known = True
+    if q.strip():
+        try:
+            known = judge_question(search, q=q)
+        except InvalidInput:
+            known = True  # the results already say what is wrong with the question
+    return render(
+        request,
+        "_desk_known.html",
+        known=known,
+        q=q,
+        municipality=caller_place(search, gemeinde or None),
+        started="",
     )
 
 

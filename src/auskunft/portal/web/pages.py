@@ -22,7 +22,12 @@ from auskunft.core.web.render import (
     visitor_municipality,
 )
 from auskunft.forwarding.service import concerns
-from auskunft.search.service.engine import SearchEngine, answer_question, check_municipality
+from auskunft.search.service.engine import (
+    SearchEngine,
+    answer_question,
+    check_municipality,
+    judge_question,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,26 +59,45 @@ def _live(request: Request) -> bool:
 
 @router.get("/suche", response_class=HTMLResponse)
 def search_page(request: Request, uow: Uow, search: Search, q: str | None = None) -> HTMLResponse:
-    template = "search_live.html" if _live(request) else "search.html"
-    response = _search(request, uow, search, template, q)
+    live = _live(request)
+    template = "search_live.html" if live else "search.html"
+    response = _search(request, uow, search, template, q, judge=not live)
     # The same address answers a page or a fragment: caches must keep them apart.
     response.headers["Vary"] = "HX-Request"
     return response
 
 
 def _search(
-    request: Request, uow: Uow, search: SearchEngine, template: str, q: str | None
+    request: Request,
+    uow: Uow,
+    search: SearchEngine,
+    template: str,
+    q: str | None,
+    *,
+    judge: bool = True,
 ) -> HTMLResponse:
     place = _municipality(request, search)
     if q is None or not q.strip():
         return render(request, template, q="", results=[], error=None)
     try:
-        answer = answer_question(search, q=q, municipality=place, limit=10)
+        answer = answer_question(search, q=q, municipality=place, limit=10, judge=judge)
     except InvalidInput as exc:
         message = exc.message_en if english(request) else exc.message
         return render(request, template, status_code=422, q=q[:200], results=[], error=message)
     results = listing.with_summaries(uow, answer["results"], english(request))
     return render(request, template, q=q, results=results, known=answer["known"], error=None)
+
+
+@router.get("/suche/bekannt", response_class=HTMLResponse)
+def search_known(request: Request, search: Search, q: str = "") -> HTMLResponse:
+    """Once the visitor pauses typing: whether the search has a reliable answer."""
+    known = True
+    if q.strip():
+        try:
+            known = judge_question(search, q=q)
+        except InvalidInput:
+            known = True  # the results already say what is wrong with the question
+    return render(request, "_known.html", known=known, q=q)
 
 
 @router.get("/leistungen", response_class=HTMLResponse)

@@ -314,6 +314,10 @@ class SearchIndex:
                 total += best
         return total
 
+    def has_content(self, query: str) -> bool:
+        """Whether a question has a word that is not a stopword."""
+        return any(w not in self.stopwords for w in words(query))
+
     def is_sentence(self, query: str) -> bool:
         """Tell whether a question is sentence-like (enough content words for meaning to matter)."""
         return sum(1 for w in words(query) if w not in self.stopwords) >= SENTENCE_WORDS

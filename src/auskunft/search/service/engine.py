@@ -19,7 +19,7 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.search.model import dense
 from auskunft.search.model.index import Evidence, IndexDoc, SearchIndex
-from auskunft.search.model.known import is_known, needs_coverage
+from auskunft.search.model.known import Meaning, is_known, needs_coverage
 from auskunft.search.service.embeddings import embed_missing, ensure_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
@@ -59,6 +59,23 @@ class Vectors:
         if not rows.any():
             return 0.0
         return float((self.matrix[rows] @ query_vector).max())
+
+    def meaning(self, query_vector: npt.NDArray[np.float32], best: int, size: int) -> Meaning:
+        """How close in meaning the question is to the best hit and to the catalog."""
+        cos = self.matrix @ query_vector
+        per = np.full(size, -1.0, dtype=np.float32)
+        np.maximum.at(per, self.owner, cos)
+        order = np.argsort(-per)
+        nearest = float(per[order[0]])
+        second = float(per[order[1]]) if size > 1 else nearest
+        spread = float(per.std()) + 1e-9
+        return Meaning(
+            closeness=float(per[best]) if best >= 0 else 0.0,
+            nearest=nearest,
+            standout=(nearest - float(per.mean())) / spread,
+            gap=nearest - second,
+            agrees=bool(best >= 0 and int(order[0]) == best),
+        )
 
     def similarity(
         self, query_vector: npt.NDArray[np.float32], size: int
@@ -264,28 +281,40 @@ def clean_query(q: Any) -> str:
 
 
 def _ranked(
-    snap: Snapshot, query: str, limit: int, participant: str | None, *, coverage: bool
-) -> tuple[list[tuple[str, float]], Evidence, float | None]:
-    """The hits, the evidence of how well the best fits, and (for sentences) how close in
-    meaning the best hit's texts are."""
+    snap: Snapshot,
+    query: str,
+    limit: int,
+    participant: str | None,
+    *,
+    coverage: bool,
+    weigh_meaning: bool = True,
+) -> tuple[list[tuple[str, float]], Evidence, Meaning | None]:
+    """The hits, the evidence of how well the best fits its words, and how close in meaning
+    the question is to the best hit and to the catalog (when the dense model is there).
+
+    Meaning ranks only sentence-like questions (short ones are ranked by their words), but
+    `known` weighs it for every question (unless `weigh_meaning` is off: then short questions
+    are not embedded, for the live results while someone types)."""
     similarity = query_vector = None
-    if snap.vectors is not None and snap.index.is_sentence(query):
+    wanted = snap.index.has_content(query) if weigh_meaning else snap.index.is_sentence(query)
+    if snap.vectors is not None and wanted:
         query_vector = dense.embed_query(query)
-        similarity = snap.vectors.similarity(query_vector, snap.index.size)
+        if snap.index.is_sentence(query):
+            similarity = snap.vectors.similarity(query_vector, snap.index.size)
     hits, evidence = snap.index.search_with_evidence(
         query, limit=limit, participant=participant, similarity=similarity, count_covered=coverage
     )
-    closeness = None
+    meaning = None
     if query_vector is not None and snap.vectors is not None and evidence.best >= 0:
-        closeness = snap.vectors.closeness(query_vector, evidence.best)
-    return hits, evidence, closeness
+        meaning = snap.vectors.meaning(query_vector, evidence.best, snap.index.size)
+    return hits, evidence, meaning
 
 
-def explain(engine: SearchEngine, q: str) -> tuple[list[str], Evidence, float | None]:
+def explain(engine: SearchEngine, q: str) -> tuple[list[str], Evidence, Meaning | None]:
     """What `known` is decided from for a question (the calibration reads it): the ranked
-    service ids, the evidence and the closeness."""
-    hits, evidence, closeness = _ranked(engine.snapshot(), clean_query(q), 10, None, coverage=True)
-    return [key for key, _ in hits], evidence, closeness
+    service ids, the evidence of the words and of the meaning."""
+    hits, evidence, meaning = _ranked(engine.snapshot(), clean_query(q), 10, None, coverage=True)
+    return [key for key, _ in hits], evidence, meaning
 
 
 def answer_question(
@@ -295,8 +324,13 @@ def answer_question(
     municipality: str | None = None,
     participant: str | None = None,
     limit: int = 10,
+    judge: bool = True,
 ) -> dict[str, Any]:
-    """Rank services for a question; name the responsible authority for the municipality."""
+    """Rank services for a question; name the responsible authority for the municipality.
+
+    `judge`: decide `known` with the meaning of every question (about 25 ms of the dense
+    model for a short one). Live results while someone types pass False and get `known`
+    None for short questions; the page asks `judge_question` once the typing pauses."""
     started = time.perf_counter()
     query = clean_query(q)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -311,7 +345,9 @@ def answer_question(
             f"Unbekannter Teilnehmer „{participant}“.",
             message_en=f"Unknown participant '{participant}'.",
         )
-    hits, evidence, closeness = _ranked(snap, query, limit, participant, coverage=needs_coverage())
+    hits, evidence, meaning = _ranked(
+        snap, query, limit, participant, coverage=needs_coverage(), weigh_meaning=judge
+    )
     results = []
     for key, score in hits:
         meta = snap.services[key]
@@ -325,5 +361,14 @@ def answer_question(
             }
         )
     took = (time.perf_counter() - started) * 1000
-    known = bool(results) and is_known(evidence, closeness)
+    known: bool | None = bool(results) and is_known(evidence, meaning)
+    if results and meaning is None and snap.vectors is not None and not judge:
+        known = None  # not judged yet: the meaning of a short question was not weighed
     return {"q": q, "known": known, "results": results, "took_ms": round(took, 3)}
+
+
+def judge_question(engine: SearchEngine, *, q: Any) -> bool:
+    """Whether the search has a reliable answer to a question (`known`, fully judged)."""
+    query = clean_query(q)
+    hits, evidence, meaning = _ranked(engine.snapshot(), query, 1, None, coverage=True)
+    return bool(hits) and is_known(evidence, meaning)
