@@ -242,15 +242,21 @@ def test_returned_concerns_reach_the_supervisor_who_forwards_them_again(
     logged_in(client, "p-super")
     overview = client.get("/admin/anliegen")
     assert overview.status_code == 200 and f"/dienststelle/anliegen/{concern_id}" in overview.text
+    # One office list for the page (not one per row), the row chosen by a radio button.
+    assert overview.text.count('id="reforward-to"') == 1
+    assert f'name="concern" value="{concern_id}"' in overview.text
+    csrf = form_token(overview.text)
+    for bad in ("", "abc", "9" * 30):
+        refused = client.post(
+            "/admin/anliegen/weiterleiten",
+            data={"csrf": csrf, "concern": bad, "authority": "kassel-zulassung"},
+        )
+        assert refused.status_code == 422 and "Anliegen aus der Liste" in refused.text
     moved = client.post(
-        f"/dienststelle/anliegen/{concern_id}/forward",
-        data={
-            "csrf": form_token(overview.text),
-            "authority": "kassel-zulassung",
-            "back": "leitung",
-        },
+        "/admin/anliegen/weiterleiten",
+        data={"csrf": csrf, "concern": str(concern_id), "authority": "kassel-zulassung"},
     )
-    assert moved.status_code == 200
+    assert moved.status_code == 200 and "Erneut weitergeleitet" in moved.text
     with uow_of(settings) as uow:
         row = uow.session.get(Concern, concern_id)
         assert row is not None and row.authority_id == "kassel-zulassung"

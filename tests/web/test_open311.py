@@ -322,10 +322,19 @@ def test_open_and_closed_after_the_office_answers(client: TestClient) -> None:
     answered = send(client, description="Sperrmüll liegt seit einer Woche am Gehweg.")
     waiting = send(client, description="Bauschutt im Wald hinter dem Sportplatz.")
     row = stored(answered)
+    office = {"Authorization": f"Bearer {TOKENS['o-reiniger']}"}
+    # An anonymous report can be answered neither by mail nor by phone: only in public.
+    for via in ("email", "phone"):
+        refused = client.post(
+            f"/api/v1/concerns/{row.id}/answer",
+            json={"text": "Erledigt.", "via": via},
+            headers=office,
+        )
+        assert refused.status_code == 422 and "public" in refused.json()["error"]["message"]
     taken = client.post(
         f"/api/v1/concerns/{row.id}/answer",
-        json={"text": "Der Sperrmüll wurde heute abgeholt.", "via": "phone"},
-        headers={"Authorization": f"Bearer {TOKENS['o-reiniger']}"},
+        json={"text": "Der Sperrmüll wurde heute abgeholt.", "via": "public"},
+        headers=office,
     )
     assert taken.status_code == 200, taken.text
     closed = {r["service_request_id"]: r for r in listed(client, status="closed")}
@@ -334,6 +343,8 @@ def test_open_and_closed_after_the_office_answers(client: TestClient) -> None:
     assert waiting in opened and waiting not in closed
     assert closed[answered]["status"] == "closed"
     assert closed[answered]["status_notes"] == "Der Sperrmüll wurde heute abgeholt."
+    page = client.get(f"/anliegen/{answered}")
+    assert 'id="tracking-answer">Der Sperrmüll wurde heute abgeholt.' in page.text
     assert opened[waiting]["status"] == "open" and opened[waiting]["status_notes"] is None
     both = {r["service_request_id"] for r in listed(client, status="open,closed")}
     assert {answered, waiting} <= both

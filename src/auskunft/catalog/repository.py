@@ -37,6 +37,15 @@ class CatalogRepository:
     def authority(self, authority_id: str) -> t.Authority | None:
         return self.session.get(t.Authority, authority_id)
 
+    def authority_names(self, authority_ids: Sequence[str]) -> dict[str, str]:
+        """Office names by id, in one query (lists show many offices)."""
+        if not authority_ids:
+            return {}
+        rows = self.session.execute(
+            select(t.Authority.id, t.Authority.name).where(t.Authority.id.in_(authority_ids))
+        )
+        return {row.id: row.name for row in rows}
+
     def authority_rows(self) -> Sequence[t.Authority]:
         return self.session.scalars(select(t.Authority).order_by(t.Authority.id)).all()
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.forwarding import tables as t
@@ -56,6 +56,11 @@ class ConcernRepository:
 
     def add_step(self, step: t.ConcernStep) -> None:
         self.session.add(step)
+
+    def add_steps(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many history lines at once, as plain rows (the escalation pass writes thousands)."""
+        if rows:
+            self.session.execute(insert(t.ConcernStep), list(rows))
 
     def steps(self, concern_id: int) -> Sequence[t.ConcernStep]:
         query = select(t.ConcernStep).where(t.ConcernStep.concern_id == concern_id)

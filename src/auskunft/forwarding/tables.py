@@ -46,7 +46,8 @@ class Concern(Base):
         # The inbox and the escalation pass: open concerns of an office by due time.
         Index("ix_concerns_authority_due", "authority_id", "status", "due_at"),
         Index("ix_concerns_status_due", "status", "due_at"),
-        Index("ix_concerns_status_remind", "status", "remind_at"),
+        Index("ix_concerns_remind_claim", "status", "reminded_at", "remind_at"),
+        Index("ix_concerns_due_claim", "status", "escalated_at", "due_at"),
         Index("ix_concerns_closed", "closed_at"),
     )
 

@@ -66,6 +66,11 @@ def authority(uow: UnitOfWork, authority_id: str) -> t.Authority | None:
     return _repo(uow).authority(authority_id)
 
 
+def authority_names(uow: UnitOfWork, authority_ids: Sequence[str]) -> dict[str, str]:
+    """Office names by id, one query; ids that name no office are left out."""
+    return _repo(uow).authority_names(sorted(set(authority_ids)))
+
+
 def participant_ids(uow: UnitOfWork) -> set[str]:
     return _repo(uow).participant_ids()
 

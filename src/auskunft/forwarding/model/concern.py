@@ -37,7 +37,9 @@ COUNTING = (Status.FORWARDED, Status.IN_PROGRESS, Status.RETURNED)
 OPEN = (*COUNTING, Status.WAITING_FOR_CITIZEN)
 CHANNELS = ("115", "local", "email", "web", "counter", "letter")
 PREFERRED = ("email", "phone")
-VIA = ("email", "phone")
+# How an answer reached the citizen: sent as e-mail by the product, given on the phone (a
+# note of the call), or published with the tracking code (a report without any contact).
+VIA = ("email", "phone", "public")
 VERDICTS = ("ja", "teilweise", "nein")
 
 

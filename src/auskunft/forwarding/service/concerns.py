@@ -360,11 +360,9 @@ def is_overdue(row: t.Concern, now: datetime) -> bool:
 
 
 def _authority_names(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for authority_id in set(ids):
-        row = catalog_reads.authority(uow, authority_id)
-        names[authority_id] = row.name if row is not None else authority_id
-    return names
+    wanted = sorted(set(ids))
+    found = catalog_reads.authority_names(uow, wanted)
+    return {authority_id: found.get(authority_id, authority_id) for authority_id in wanted}
 
 
 def summary(row: t.Concern, now: datetime, names: dict[str, str]) -> dict[str, Any]:
@@ -568,14 +566,26 @@ def _answer(
     actor: str = "",
 ) -> t.Concern:
     if via not in VIA:
-        raise invalid("Beantwortet per „email“ oder „phone“.", "Answered by 'email' or 'phone'.")
+        raise invalid(
+            "Beantwortet per „email“, „phone“ oder „public“.",
+            "Answered by 'email', 'phone' or 'public'.",
+        )
     body = clean_text(text, limit=MAX_TEXT, what=("Die Antwort", "The answer"))
     target = move("answer", row.status)
     if via == "email" and not row.citizen_email:
         raise invalid(
             "Zu diesem Anliegen gibt es keine E-Mail-Adresse; bitte anrufen und das Gespräch "
-            "mit „phone“ festhalten.",
-            "This concern has no e-mail address; please call and record the call with 'phone'.",
+            "mit „phone“ festhalten, oder die Antwort mit „public“ zur Vorgangsnummer "
+            "veröffentlichen.",
+            "This concern has no e-mail address; please call and record the call with 'phone', "
+            "or publish the answer with its tracking code with 'public'.",
+        )
+    if via == "phone" and not row.citizen_phone and not row.citizen_email:
+        raise invalid(
+            "Zu diesem Anliegen gibt es weder Telefonnummer noch E-Mail-Adresse; bitte die "
+            "Antwort mit „public“ zur Vorgangsnummer veröffentlichen.",
+            "This concern has neither a phone number nor an e-mail address; please publish "
+            "the answer with its tracking code with 'public'.",
         )
     _touch(row, target, now)
     row.answer_text = body
@@ -783,6 +793,8 @@ def track(uow: UnitOfWork, code: str, *, now: datetime) -> dict[str, Any]:
         "overdue": is_overdue(row, now),
         "answered_at": _moment(row.answered_at),
         "answered_via": row.answer_via,
+        # Only an answer meant to be public is shown with the code (others may be personal).
+        "answer": row.answer_text if row.answer_via == "public" else None,
         "verdict": row.verdict,
         "can_settle": row.status == Status.ANSWERED,
         "steps": [
@@ -864,14 +876,13 @@ def escalate(uow: UnitOfWork, policy: Policy, *, now: datetime) -> Escalated:
     counting = [s.value for s in COUNTING]
     reminded = repo.claim_reminders(now, counting)
     overdue = repo.claim_overdue(now, counting)
-    for concern_id in reminded:
-        repo.add_step(
-            t.ConcernStep(concern_id=concern_id, at=now, kind=Step.REMINDED.value, actor="system")
-        )
-    for concern_id in overdue:
-        repo.add_step(
-            t.ConcernStep(concern_id=concern_id, at=now, kind=Step.OVERDUE.value, actor="system")
-        )
+    steps = [(i, Step.REMINDED) for i in reminded] + [(i, Step.OVERDUE) for i in overdue]
+    repo.add_steps(
+        [
+            {"concern_id": i, "at": now, "kind": kind.value, "actor": "system", "text": ""}
+            for i, kind in steps
+        ]
+    )
     jobs = [(MAIL_REMINDER, {"concern": i}) for i in reminded]
     jobs += [(MAIL_OVERDUE, {"concern": i}) for i in overdue]
     enqueue_all(uow.session, _mails(now, *jobs), now=now)
@@ -955,7 +966,8 @@ class PublicReport:
 def _public(row: t.Concern, names: dict[str, str]) -> PublicReport:
     description, media_url = split_question(row.question)
     address, lat, long = split_place(row.address)
-    answered = row.answered_at is not None and bool(row.answer_text)
+    # Published are answers meant for the public only, never an e-mail or a call's note.
+    answered = row.answered_at is not None and row.answer_via == "public"
     return PublicReport(
         code=tracking.shown(row.tracking_code),
         status=open311_status(row.status),

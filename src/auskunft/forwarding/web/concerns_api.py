@@ -82,7 +82,7 @@ class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(max_length=BODY_TEXT)
-    via: str = Field(max_length=20, description="email | phone")
+    via: str = Field(max_length=20, description="email | phone | public")
 
 
 class ReturnIn(BaseModel):

@@ -164,6 +164,32 @@ def act(
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/admin/anliegen/weiterleiten")
+def forward_again(
+    request: Request,
+    uow: Uow,
+    settings: SettingsDep,
+    login: Lead,
+    csrf: Annotated[str, Form()] = "",
+    concern: Annotated[str, Form()] = "",
+    authority: Annotated[str, Form()] = "",
+) -> Response:
+    """The supervisors' list: the chosen concern to the chosen office (one form per page)."""
+    check_csrf(login, csrf)
+    if not concern.strip().isdigit() or len(concern.strip()) > 12:
+        raise InvalidInput(
+            "Bitte wählen Sie ein Anliegen aus der Liste.",
+            message_en="Please choose a concern from the list.",
+        )
+    concern_id = int(concern)
+    policy = concerns.Policy.from_settings(settings)
+    concerns.forward(uow, login, policy, concern_id, authority_id=authority, now=_now())
+    uow.commit()
+    return RedirectResponse(
+        "/admin/anliegen?" + urlencode({"erledigt": concern_id}), status_code=303
+    )
+
+
 @router.get("/admin/anliegen", response_class=HTMLResponse)
 def supervisor_list(request: Request, uow: Uow, login: Lead, erledigt: str = "") -> HTMLResponse:
     """Every overdue and returned concern, each with one action to forward it again."""

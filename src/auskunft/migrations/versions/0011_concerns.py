@@ -79,7 +79,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_concerns_authority_due", "concerns", ["authority_id", "status", "due_at"])
     op.create_index("ix_concerns_status_due", "concerns", ["status", "due_at"])
-    op.create_index("ix_concerns_status_remind", "concerns", ["status", "remind_at"])
+    # The escalation pass claims by state, "not yet claimed" and time: the claim column
+    # before the time, so already reminded or escalated rows are never read past.
+    op.create_index("ix_concerns_remind_claim", "concerns", ["status", "reminded_at", "remind_at"])
+    op.create_index("ix_concerns_due_claim", "concerns", ["status", "escalated_at", "due_at"])
     op.create_index("ix_concerns_closed", "concerns", ["closed_at"])
     op.create_table(
         "concern_steps",
