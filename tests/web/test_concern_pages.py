@@ -240,8 +240,12 @@ def test_returned_concerns_reach_the_supervisor_who_forwards_them_again(
     )
     client.cookies.clear()
     logged_in(client, "p-super")
-    overview = client.get("/admin/anliegen")
-    assert overview.status_code == 200 and f"/dienststelle/anliegen/{concern_id}" in overview.text
+    # Overdue concerns first; the returned ones are the other list.
+    row_pick = f'name="concern" value="{concern_id}"'
+    assert row_pick not in client.get("/admin/anliegen").text
+    overview = client.get("/admin/anliegen", params={"ansicht": "zurueckgegeben"})
+    assert overview.status_code == 200 and row_pick in overview.text
+    assert "Zurückgegeben (1)" in overview.text
     # One office list for the page (not one per row), the row chosen by a radio button.
     assert overview.text.count('id="reforward-to"') == 1
     assert f'name="concern" value="{concern_id}"' in overview.text

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.forwarding import tables as t
@@ -81,6 +81,13 @@ class ConcernRepository:
     def accesses_of(self, concern_id: int) -> Sequence[t.ConcernAccess]:
         query = select(t.ConcernAccess).where(t.ConcernAccess.concern_id == concern_id)
         return self.session.scalars(query.order_by(t.ConcernAccess.at)).all()
+
+    def count_open(self, *, statuses: Sequence[str], overdue_before: datetime | None) -> int:
+        """How many concerns are in these states (and due before `overdue_before`)."""
+        query = select(func.count()).select_from(t.Concern).where(t.Concern.status.in_(statuses))
+        if overdue_before is not None:
+            query = query.where(t.Concern.due_at <= overdue_before)
+        return int(self.session.scalar(query) or 0)
 
     def listing(
         self,

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -504,15 +504,28 @@ def listing(
     return [summary(r, now, names) for r in rows]
 
 
-def supervisor_list(uow: UnitOfWork, *, now: datetime) -> list[dict[str, Any]]:
-    """Every overdue and every returned concern: what the service center must act on."""
+SUPERVISOR_VIEWS = ("overdue", "returned")
+
+
+def supervisor_list(
+    uow: UnitOfWork, *, now: datetime, view: str | None = None
+) -> list[dict[str, Any]]:
+    """Every overdue and every returned concern: what the service center must act on (the
+    most urgent 200 of each); `view` "overdue" or "returned" for one of the two lists."""
     repo = _repo(uow)
-    overdue = repo.listing(
-        authorities=None, statuses=list(COUNTING), overdue_before=now, limit=LIST_LIMIT
-    )
-    returned = repo.listing(
-        authorities=None, statuses=[Status.RETURNED.value], overdue_before=None, limit=LIST_LIMIT
-    )
+    overdue: Sequence[t.Concern] = []
+    returned: Sequence[t.Concern] = []
+    if view in (None, "overdue"):
+        overdue = repo.listing(
+            authorities=None, statuses=list(COUNTING), overdue_before=now, limit=LIST_LIMIT
+        )
+    if view in (None, "returned"):
+        returned = repo.listing(
+            authorities=None,
+            statuses=[Status.RETURNED.value],
+            overdue_before=None,
+            limit=LIST_LIMIT,
+        )
     seen: set[int] = set()
     rows = []
     for row in [*overdue, *returned]:
@@ -521,6 +534,15 @@ def supervisor_list(uow: UnitOfWork, *, now: datetime) -> list[dict[str, Any]]:
             rows.append(row)
     names = _authority_names(uow, [r.authority_id for r in rows])
     return [summary(r, now, names) for r in rows]
+
+
+def supervisor_counts(uow: UnitOfWork, *, now: datetime) -> dict[str, int]:
+    """How many concerns are overdue and how many were returned (all of them)."""
+    repo = _repo(uow)
+    return {
+        "overdue": repo.count_open(statuses=list(COUNTING), overdue_before=now),
+        "returned": repo.count_open(statuses=[Status.RETURNED.value], overdue_before=None),
+    }
 
 
 def access_log(uow: UnitOfWork, *, now: datetime, days: int = 30) -> list[dict[str, Any]]:

@@ -40,6 +40,10 @@ VIEWS: dict[str, tuple[list[str], bool | None]] = {
 }
 
 
+# The supervisors' two lists: overdue (the default) and returned.
+SUPERVISOR_VIEWS = {"ueberfaellig": "overdue", "zurueckgegeben": "returned"}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -173,6 +177,7 @@ def forward_again(
     csrf: Annotated[str, Form()] = "",
     concern: Annotated[str, Form()] = "",
     authority: Annotated[str, Form()] = "",
+    ansicht: Annotated[str, Form()] = "",
 ) -> Response:
     """The supervisors' list: the chosen concern to the chosen office (one form per page)."""
     check_csrf(login, csrf)
@@ -186,20 +191,27 @@ def forward_again(
     concerns.forward(uow, login, policy, concern_id, authority_id=authority, now=_now())
     uow.commit()
     return RedirectResponse(
-        "/admin/anliegen?" + urlencode({"erledigt": concern_id}), status_code=303
+        "/admin/anliegen?" + urlencode({"erledigt": concern_id, "ansicht": ansicht}),
+        status_code=303,
     )
 
 
 @router.get("/admin/anliegen", response_class=HTMLResponse)
-def supervisor_list(request: Request, uow: Uow, login: Lead, erledigt: str = "") -> HTMLResponse:
-    """Every overdue and returned concern, each with one action to forward it again."""
+def supervisor_list(
+    request: Request, uow: Uow, login: Lead, erledigt: str = "", ansicht: str = ""
+) -> HTMLResponse:
+    """The overdue concerns (or the returned ones), each one choice away from being
+    forwarded again."""
     now = _now()
+    view = SUPERVISOR_VIEWS.get(ansicht, "overdue")
     return render(
         request,
         "supervisor_concerns.html",
         login=login,
         csrf=login.csrf_token,
-        rows=concerns.supervisor_list(uow, now=now),
+        view=view,
+        counts=concerns.supervisor_counts(uow, now=now),
+        rows=concerns.supervisor_list(uow, now=now, view=view),
         authorities=sorted(catalog_reads.authorities(uow), key=lambda a: a.name),
         accesses=concerns.access_log(uow, now=now)[:50],
         done=erledigt[:20],
