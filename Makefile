@@ -9,9 +9,13 @@ PORT ?= 8000
 NODE_STAMP := node_modules/.installed
 VENDOR := src/auskunft/core/web/static/vendor
 HTMX := $(VENDOR)/htmx.min.js
+# Swagger UI for /api/docs, with its licence, notice and the licences of what it bundles.
+SWAGGER_UI := $(VENDOR)/swagger-ui-bundle.js
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css
 CHROMIUM := /usr/bin/chromium
+SLAPD := /usr/sbin/slapd
 
-.PHONY: run serve test lint typecheck unit install assets chromium bench bench-booking bench-compare screenshots clean
+.PHONY: run serve test lint typecheck unit install assets chromium slapd bench bench-booking bench-compare screenshots clean
 
 # The Python install waits for the front-end files (order only: no reinstall when they change).
 $(STAMP): requirements.lock pyproject.toml | assets
@@ -21,15 +25,23 @@ $(STAMP): requirements.lock pyproject.toml | assets
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# No install scripts: the front-end packages are plain files (and swagger-ui-dist's
+# dependency @scarf/scarf would only report the download).
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $(NODE_STAMP)
 
 $(HTMX): $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
-assets: $(HTMX)
+$(SWAGGER_UI): $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp $(addprefix node_modules/swagger-ui-dist/,$(SWAGGER_UI_FILES)) $(VENDOR)/
+	cp node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui.LICENSE
+	cp node_modules/swagger-ui-dist/NOTICE $(VENDOR)/swagger-ui.NOTICE
+
+assets: $(HTMX) $(SWAGGER_UI)
 
 # The browser tests drive Debian's Chromium; playwright's own browser download is not used.
 chromium:
@@ -38,13 +50,21 @@ chromium:
 		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; \
 	fi
 
+# The directory login tests start Debian's OpenLDAP server with their own data (tests/ldap_server.py).
+slapd:
+	@if [ ! -x $(SLAPD) ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slapd ldap-utils; \
+	fi
+
 install: $(STAMP) assets
 
 run: $(STAMP) assets
 	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft db init
 	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) assets chromium lint typecheck unit
+test: $(STAMP) assets chromium slapd lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -54,7 +74,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) assets chromium
+unit: $(STAMP) assets chromium slapd
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

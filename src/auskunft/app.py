@@ -18,8 +18,9 @@ from auskunft.appointments.web import portal as booking
 from auskunft.bootstrap import open_catalog
 from auskunft.core.config import Settings, get_settings
 from auskunft.core.jobs.worker import InlineWorker
-from auskunft.core.web import errors
+from auskunft.core.web import apidocs, errors, health
 from auskunft.core.web.ratelimit import RateLimiter
+from auskunft.core.web.security import PRIVATE_PATHS, SecurityHeaders
 from auskunft.core.web.timing import ServerTiming
 from auskunft.desk.web import api as desk_api
 from auskunft.desk.web import booking as desk_booking
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app = FastAPI(
         title="auskunft",
         version=__version__,
-        docs_url="/api/docs",
+        # /api/docs is our own page over the vendored Swagger UI (core.web.apidocs).
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         settings.rate_limit_per_minute, enabled=settings.rate_limits == "on"
     )
     errors.install(app)
+    app.include_router(health.router)
+    app.include_router(apidocs.router)
     app.include_router(api.router)
     app.include_router(desk_api.router)
     app.include_router(appointments_api.router)
@@ -102,6 +106,15 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(agenda.router)
     app.include_router(booking.router)
     app.add_middleware(ServerTiming)
+    # Around routes, error handlers and static files: the headers go on every answer (the
+    # 500 handler, which Starlette runs outside all middleware, adds them itself).
+    app.add_middleware(
+        SecurityHeaders,
+        production=settings.env == "production",
+        # The office's answer form opens from a signed link and shows the concern.
+        private_paths=(*PRIVATE_PATHS, "/anliegen/antwort"),
+        session_cookie=auth.SESSION_COOKIE,
+    )
     app.mount(
         "/static",
         StaticFiles(
@@ -113,9 +126,5 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
         ),
         name="static",
     )
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app

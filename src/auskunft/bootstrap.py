@@ -20,6 +20,8 @@ def load_tables() -> None:
     import auskunft.appointments.tables
     import auskunft.catalog.tables
     import auskunft.core.jobs.tables
+    import auskunft.core.mail.tables
+    import auskunft.core.proof.tables
     import auskunft.desk.tables
     import auskunft.forwarding.tables
     import auskunft.search.tables  # noqa: F401

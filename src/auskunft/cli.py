@@ -132,6 +132,53 @@ def db_init() -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Back up the embedded SQLite database into FILE, while the app keeps serving."""
+    from auskunft.core.db import backup as backups
+
+    settings = get_settings()
+    try:
+        with progress("Sicherung") as step:
+            done = backups.backup(settings.resolved_database_url(), file, step)
+    except AuskunftError as exc:
+        fail(exc)
+    click.echo(
+        f"Gesichert: {done.path} ({done.bytes / 2**20:.1f} MiB in {done.seconds:.1f} s, "
+        f"Schema {done.revision})."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore(file: Path, yes: bool) -> None:
+    """Replace the embedded SQLite database by the backup FILE (then migrate it)."""
+    from auskunft.core.db import backup as backups
+
+    settings = get_settings()
+    url = settings.resolved_database_url()
+    try:
+        revision = backups.verify(file)
+        target = backups.sqlite_path(url)
+    except AuskunftError as exc:
+        fail(exc)
+    if target.exists() and not yes:
+        click.confirm(
+            f"Alle Daten in {target} werden durch die Sicherung {file} (Schema {revision}) "
+            "ersetzt. Weiter?",
+            abort=True,
+        )
+    try:
+        with progress("Wiederherstellung") as step:
+            done = backups.restore(file, url, step)
+    except AuskunftError as exc:
+        fail(exc)
+    context().open()  # migrates a backup of an older version to the current schema
+    click.echo(f"Wiederhergestellt: {done.path} aus {file} ({done.seconds:.1f} s).")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
@@ -149,6 +196,9 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         access_log=False,
+        # X-Forwarded-For is judged by the app against AUSKUNFT_TRUSTED_PROXIES
+        # (core/web/client.py), not by uvicorn, which would believe it from 127.0.0.1.
+        proxy_headers=False,
     )
 
 
@@ -160,6 +210,7 @@ def worker(once: bool) -> None:
     import signal
     import threading
 
+    from auskunft.core.jobs.heartbeat import Heartbeat, worker_name
     from auskunft.core.jobs.worker import housekeeping, run_due, run_forever
 
     settings = get_settings()
@@ -167,6 +218,8 @@ def worker(once: bool) -> None:
     if once:
         done = housekeeping(database, settings)
         ran = run_due(database, settings)
+        # One row per host for cron runs: /readyz sees when the last one went round.
+        Heartbeat(database, name=worker_name(once=True)).beat()
         click.echo(
             f"{ran} Aufträge ausgeführt; {done.expired} abgelaufene Reservierungen und Angebote "
             f"beendet, "

@@ -128,7 +128,7 @@ def test_an_agent_books_for_a_caller_by_phone(client: TestClient, module_url: st
     assert "Termin gebucht" in r.text and "Bitte Buchungsnummer und Zeit" in r.text
     code = booked_code(r.text)
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
-    assert "erika@example.org" in r.text  # where the confirmation goes
+    assert "Erika@example.org" in r.text  # where the confirmation goes: the host in lower case
     row = appointment(module_url, code)
     assert (row.channel, row.booked_by, row.status) == ("phone", USERS["agent"], "booked")
     assert (row.name, row.phone, row.location_id) == ("Erika Mustermann", "0561 123456", NIESTETAL)

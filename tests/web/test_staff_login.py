@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import altcha
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,7 +18,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from auskunft.access import tables as t
-from auskunft.access.repository import StaffRepository
 from auskunft.access.service import create_user, ensure_demo_accounts
 from auskunft.app import create_app
 from auskunft.core.config import Settings
@@ -29,9 +32,15 @@ def app(module_url: str) -> FastAPI:
     return create_app(Settings(database_url=module_url, login_max_failures=3))
 
 
+ADDRESSES = itertools.count(1)
+
+
 @pytest.fixture()
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
+    # Each test from an address of its own: failed logins are also counted per address.
+    n = next(ADDRESSES)
+    address = (f"10.0.{n // 250}.{n % 250 + 1}", 50000)
+    with TestClient(app, raise_server_exceptions=False, client=address) as c:
         yield c
 
 
@@ -47,16 +56,41 @@ def form_token(html: str) -> str:
     return found.group(1)
 
 
-def login(client: TestClient, username: str, password: str = PASSWORD, next_page: str = "/desk"):
+def solve_login_proof(client: TestClient, username: str, csrf: str) -> str:
+    """What the login page's script does before sending: ask whether a proof of work is
+    needed, and solve it if so ("" when none is)."""
+    task = client.post("/anmelden/pruefung", data={"username": username, "csrf": csrf}).json()
+    if not task["required"]:
+        return ""
+    solution = altcha.solve_challenge_v1(
+        task["challenge"], task["salt"], task["algorithm"], task["maxnumber"]
+    )
+    assert solution is not None
+    payload = {key: task[key] for key in ("algorithm", "challenge", "salt", "signature")}
+    payload["number"] = solution.number
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def login(
+    client: TestClient,
+    username: str,
+    password: str = PASSWORD,
+    next_page: str = "/desk",
+    *,
+    proof: bool = True,
+):
+    """Log in as the login page does (with the proof of work where one is asked)."""
     page = client.get("/anmelden", params={"next": next_page})
     assert page.status_code == 200
+    csrf = form_token(page.text)
     return client.post(
         "/anmelden",
         data={
             "username": username,
             "password": password,
-            "csrf": form_token(page.text),
+            "csrf": csrf,
             "next": next_page,
+            "altcha": solve_login_proof(client, username, csrf) if proof else "",
         },
         follow_redirects=False,
     )
@@ -118,24 +152,80 @@ def test_a_wrong_password_is_answered_in_the_form(client: TestClient, module_url
     assert "Benutzername oder Passwort ist falsch." in unknown.text
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(
+def test_repeated_failures_ask_for_a_proof_of_work_and_never_lock_the_account(
     client: TestClient, module_url: str
 ) -> None:
     add_user(module_url, "dora")
-    assert login(client, "dora", "wrong 1 wrong 1").status_code == 401
-    assert login(client, "dora", "wrong 2 wrong 2").status_code == 401
-    third = login(client, "dora", "wrong 3 wrong 3")
-    assert third.status_code == 429
-    assert "Zu viele Fehlversuche" in third.text
-    right = login(client, "dora")
-    assert right.status_code == 429, "a locked account refuses the right password too"
-    # The lockout runs out.
-    with UnitOfWork(get_engine(module_url)) as uow:
-        user = uow.repo(StaffRepository).user_by_name("dora")
-        assert user is not None
-        user.locked_until = datetime.now(UTC) - timedelta(seconds=1)
-        uow.commit()
+    for _ in range(3):  # login_max_failures=3 in this module
+        assert login(client, "dora", "wrong guess, again").status_code == 401
+    # Now the name asks for a proof of work: without one the right password is not checked.
+    bare = login(client, "dora", proof=False)
+    assert bare.status_code == 401 and "Rechenaufgabe" in bare.text
+    assert asked(client, "dora") == 50_000
+    # Each further failure makes the proof twice as hard ...
+    assert login(client, "dora", "wrong guess, again").status_code == 401
+    assert asked(client, "dora") == 100_000
+    # ... but the browser brings it and gets in: a stranger's guesses cost the owner a few
+    # seconds, never the account.
     assert login(client, "dora").status_code == 303
+    # After the success the name starts afresh; the address's failures still ask for the
+    # plain proof.
+    client.cookies.clear()
+    assert asked(client, "dora") == 50_000
+
+
+def asked(client: TestClient, username: str) -> int | None:
+    """How hard a proof of work the login asks for this name now (None: none)."""
+    page = client.get("/anmelden")
+    task = client.post(
+        "/anmelden/pruefung", data={"username": username, "csrf": form_token(page.text)}
+    ).json()
+    return task["maxnumber"] if task["required"] else None
+
+
+def test_known_and_unknown_names_are_answered_alike(app: FastAPI, module_url: str) -> None:
+    add_user(module_url, "dieter")
+    answers = []
+    for name, address in (("dieter", "10.9.0.1"), ("niemand-da", "10.9.0.2")):
+        client = TestClient(app, raise_server_exceptions=False, client=(address, 5000))
+        seen = []
+        for _ in range(5):
+            r = login(client, name, "not the password", proof=False)
+            found = re.search(r'role="alert"[^>]*>([^<]+)<', r.text)
+            seen.append((r.status_code, found.group(1) if found else None))
+        page = client.get("/anmelden")
+        task = client.post(
+            "/anmelden/pruefung", data={"username": name, "csrf": form_token(page.text)}
+        ).json()
+        seen.append((task["required"], task.get("maxnumber")))
+        answers.append(seen)
+    assert answers[0] == answers[1]
+    assert answers[0][0] == (401, "Benutzername oder Passwort ist falsch.")
+
+
+def test_a_proof_is_bound_to_its_name_and_counts_once(client: TestClient, module_url: str) -> None:
+    add_user(module_url, "doris")
+    for _ in range(3):
+        login(client, "doris", "wrong guess, again")
+    page = client.get("/anmelden")
+    csrf = form_token(page.text)
+    # The address failed three times too: a proof is asked for every name from it.
+    foreign = solve_login_proof(client, "someone-else", csrf)
+    assert foreign
+    fields = {"username": "doris", "password": PASSWORD, "csrf": csrf}
+    refused = client.post("/anmelden", data={**fields, "altcha": foreign}, follow_redirects=False)
+    assert refused.status_code == 401  # made for another name
+    own = solve_login_proof(client, "doris", csrf)
+    ok = client.post("/anmelden", data={**fields, "altcha": own}, follow_redirects=False)
+    assert ok.status_code == 303
+    client.cookies.clear()
+    page = client.get("/anmelden")
+    again = client.post(
+        "/anmelden",
+        data={**fields, "csrf": form_token(page.text), "altcha": own},
+        follow_redirects=False,
+    )
+    assert again.status_code == 401  # a proof counts once
 
 
 def test_a_login_without_the_form_token_gets_a_clear_page(

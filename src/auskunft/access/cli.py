@@ -138,13 +138,13 @@ def user_password(username: str, generate: bool) -> None:
 @user.command("unlock")
 @click.argument("username")
 def user_unlock(username: str) -> None:
-    """Lift a lockout after failed logins."""
+    """Forget the failed logins of a name (its logins need no proof of work any more)."""
     from auskunft.access.service import unlock
 
     with work() as uow:
         unlock(uow, username)
         uow.commit()
-    click.echo(f"{username} ist entsperrt.")
+    click.echo(f"Die Fehlversuche für {username} sind vergessen.")
 
 
 @click.group()

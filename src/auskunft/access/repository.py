@@ -6,7 +6,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, literal, select, union_all
+from sqlalchemy import case, delete, literal, select, union_all
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from auskunft.access import tables as t
@@ -121,3 +123,39 @@ class StaffRepository:
 
     def flush(self) -> None:
         self.session.flush()
+
+
+class LoginFailureRepository:
+    """Failed-login counts per name or client address (the login throttle)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def counts(self, keys: Collection[str], since: datetime) -> dict[str, tuple[int, datetime]]:
+        """The failures and the last failure of each key that failed since `since`."""
+        query = select(t.LoginFailure).where(
+            t.LoginFailure.key.in_(list(keys)), t.LoginFailure.last_at >= since
+        )
+        return {row.key: (row.failures, row.last_at) for row in self.session.scalars(query)}
+
+    def count(self, keys: Collection[str], now: datetime, since: datetime) -> None:
+        """One more failure for each key; a count whose last failure is before `since`
+        starts again. One statement per key, safe against concurrent failures."""
+        insert = sqlite_insert if self.session.get_bind().dialect.name == "sqlite" else pg_insert
+        for key in keys:
+            stmt = insert(t.LoginFailure).values(key=key, failures=1, last_at=now)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[t.LoginFailure.key],
+                set_={
+                    "failures": case(
+                        (t.LoginFailure.last_at < since, 1),
+                        else_=t.LoginFailure.failures + 1,
+                    ),
+                    "last_at": now,
+                },
+            )
+            self.session.execute(stmt)
+        self.session.execute(delete(t.LoginFailure).where(t.LoginFailure.last_at < since))
+
+    def clear(self, key: str) -> None:
+        self.session.execute(delete(t.LoginFailure).where(t.LoginFailure.key == key))

@@ -15,9 +15,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from auskunft.access import tables as t
-from auskunft.access.repository import Offices, StaffRepository
+from auskunft.access.repository import LoginFailureRepository, Offices, StaffRepository
 from auskunft.core.db.uow import UnitOfWork
-from auskunft.core.errors import AccountLocked, Conflict, Forbidden, InvalidInput, NotAuthenticated
+from auskunft.core.errors import (
+    AccountLocked,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LimitReached,
+    NotAuthenticated,
+)
 from auskunft.core.principal import ROLES
 from auskunft.core.principal import Login as Login  # the web edge imports it from here
 
@@ -62,10 +69,21 @@ class StaffAccount:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How logins behave; built from the settings at the web and CLI edges."""
+    """How logins behave; built from the settings at the web and CLI edges.
+
+    Failed logins are counted per user name (whether an account has it or not) and per
+    client address over `window`. From `max_failures` on, a login for that name must
+    bring a proof of work, twice as hard with every further failure (up to 32 times
+    `proof_base`): a browser solves it in seconds, a password guesser pays it for every
+    guess, and nobody can lock a colleague out. From `max_failures` failures from one
+    address, logins from there bring the plain proof; an address with `client_limit`
+    failures in the window is refused until it has waited (the accounts are not).
+    """
 
     max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
+    window: timedelta = timedelta(minutes=15)
+    client_limit: int = 30
+    proof_base: int = 50_000
     lifetime: timedelta = timedelta(hours=10)
     idle: timedelta = timedelta(hours=2)
     allow_demo: bool = True
@@ -259,7 +277,9 @@ def set_password(uow: UnitOfWork, username: str, password: str) -> None:
 
 
 def unlock(uow: UnitOfWork, username: str) -> None:
-    """Lift a lockout before it runs out. The caller commits."""
+    """Forget the failed logins of a name (no proof of work asked for it any more) and
+    lift a lockout of the old rule. The caller commits."""
+    uow.repo(LoginFailureRepository).clear(_name_key(username))
     user = get_user(uow, username)
     user.failed_logins = 0
     user.locked_until = None
@@ -309,30 +329,116 @@ def is_locked(user: t.StaffUser, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
-def authenticate(
-    uow: UnitOfWork, username: str, password: str, policy: LoginPolicy, now: datetime
-) -> t.StaffUser:
-    """Check a login; count failures and lock the account after too many.
+@dataclass(frozen=True)
+class Gate:
+    """What a login attempt for a name from an address must bring, before any password
+    is checked: nothing, a proof of work up to `proof_max`, or nothing at all until
+    `blocked_until` (too many failures from the address)."""
 
-    The caller commits in every case, also when this raises, so failures are counted.
-    """
+    proof_max: int | None
+    blocked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt past its gate: the stored hash to check the password against (a
+    dummy one for a name no account has, so both take as long) and the account's id."""
+
+    username: str
+    client: str
+    user_id: int | None
+    stored_hash: str
+
+
+MAX_DOUBLINGS = 5  # the hardest proof asked is 2**5 = 32 times the base
+PROOF_PURPOSE = "login"
+
+
+def _name_key(username: str) -> str:
+    return "name:" + hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:64]
+
+
+def _client_key(client: str) -> str:
+    return "client:" + client[:72]
+
+
+def login_gate(
+    uow: UnitOfWork, username: str, client: str, policy: LoginPolicy, now: datetime
+) -> Gate:
+    """What an attempt for this name from this address must bring (no account is read:
+    the answer is the same for names that exist and names that do not)."""
+    since = now - policy.window
+    found = uow.repo(LoginFailureRepository).counts(
+        [_name_key(username), _client_key(client)], since
+    )
+    by_name = found.get(_name_key(username), (0, now))[0]
+    by_client, client_last = found.get(_client_key(client), (0, now))
+    blocked = client_last + policy.window if by_client >= policy.client_limit else None
+    # The name's failures make its proof harder each time; an address's failures (many
+    # colleagues behind one address mistype too) only ask for the plain one.
+    level = by_name - policy.max_failures
+    if level < 0 and by_client >= policy.max_failures:
+        level = 0
+    proof = policy.proof_base << min(level, MAX_DOUBLINGS) if level >= 0 else None
+    return Gate(proof_max=proof, blocked_until=blocked)
+
+
+def proof_params(username: str, max_number: int) -> dict[str, str]:
+    """What a login's proof of work is issued for (signed into its salt): the name and
+    how hard it is."""
+    return {"for": PROOF_PURPOSE, "name": _name_key(username)[5:37], "max": str(max_number)}
+
+
+def proof_fits(params: dict[str, str], username: str, required: int) -> bool:
+    """Whether an accepted proof was issued for this name and at least this hard."""
+    wanted = proof_params(username, required)
+    issued = params.get("max", "")
+    return (
+        params.get("for") == wanted["for"]
+        and params.get("name") == wanted["name"]
+        and issued.isdigit()
+        and int(issued) >= required
+    )
+
+
+def begin_login(uow: UnitOfWork, username: str, client: str) -> Attempt:
+    """Find the account behind a name (after the gate let the attempt through)."""
     # A name no account can have is not looked up (PostgreSQL refuses NUL in text).
     well_formed = _USERNAME.fullmatch(username) is not None
-    user = (
-        uow.repo(StaffRepository).user_by_name(username, for_update=True) if well_formed else None
-    )
+    user = uow.repo(StaffRepository).user_by_name(username) if well_formed else None
     if user is None:
-        _verify(_UNKNOWN_USER_HASH, password)
+        return Attempt(username, client, None, _UNKNOWN_USER_HASH)
+    return Attempt(username, client, user.id, user.password_hash)
+
+
+def check_password_hash(stored_hash: str, password: str) -> bool:
+    """The expensive part (Argon2id, 64 MiB): the web edge runs it with bounded concurrency."""
+    return _verify(stored_hash, password)
+
+
+def finish_login(
+    uow: UnitOfWork,
+    attempt: Attempt,
+    password: str,
+    correct: bool,
+    policy: LoginPolicy,
+    now: datetime,
+) -> t.StaffUser:
+    """Record the outcome of a checked password; the account on success.
+
+    A wrong password or an unknown name counts one failure for the name and one for the
+    address and raises NotAuthenticated, with the same text in both cases. The caller
+    commits in every case, also when this raises, so failures are counted.
+    """
+    failures = uow.repo(LoginFailureRepository)
+    user = uow.repo(StaffRepository).user(attempt.user_id) if attempt.user_id else None
+    if user is None or not correct:
+        failures.count(
+            [_name_key(attempt.username), _client_key(attempt.client)], now, now - policy.window
+        )
         raise _wrong_login()
     if user.locked_until is not None and is_locked(user, now):
         raise _locked(user.locked_until)
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= policy.max_failures:
-            user.failed_logins = 0
-            user.locked_until = now + policy.lockout
-            raise _locked(user.locked_until)
-        raise _wrong_login()
     if user.demo and not policy.allow_demo:
         raise Forbidden(
             "Demo-Konten sind im Produktivbetrieb gesperrt.",
@@ -340,10 +446,56 @@ def authenticate(
         )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    failures.clear(_name_key(attempt.username))
     user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def authenticate(
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    policy: LoginPolicy,
+    now: datetime,
+    client: str = "local",
+) -> t.StaffUser:
+    """Check a login in one go (for callers without a web edge: tests, tools).
+
+    NotAuthenticated for a wrong password or an unknown name; LimitReached while the
+    address is refused; ProofRequired where the throttle asks for a proof of work, which
+    only the web edge can bring. The caller commits in every case.
+    """
+    gate = login_gate(uow, username, client, policy, now)
+    if gate.blocked_until is not None:
+        raise client_blocked(gate.blocked_until, now)
+    if gate.proof_max is not None:
+        raise proof_required()
+    attempt = begin_login(uow, username, client)
+    correct = check_password_hash(attempt.stored_hash, password)
+    return finish_login(uow, attempt, password, correct, policy, now)
+
+
+def client_blocked(until: datetime, now: datetime) -> LimitReached:
+    """Too many failed logins from one address: wait (the account is not affected)."""
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return LimitReached(
+        f"Zu viele fehlgeschlagene Anmeldungen von Ihrem Anschluss. Bitte versuchen Sie es "
+        f"in {minutes} Minuten erneut.",
+        message_en=f"Too many failed logins from your connection. Please try again in "
+        f"{minutes} minutes.",
+    )
+
+
+def proof_required() -> NotAuthenticated:
+    """A login that must bring a proof of work came without one (or with a used one)."""
+    return NotAuthenticated(
+        "Nach mehreren Fehlversuchen prüft Ihr Browser jede Anmeldung mit einer kurzen "
+        "Rechenaufgabe. Bitte geben Sie das Passwort noch einmal ein und warten Sie einen "
+        "Moment.",
+        message_en="After several failed attempts your browser checks every login with a "
+        "short computation. Please enter the password again and wait a moment.",
+    )
 
 
 def _verify(stored: str, password: str) -> bool:

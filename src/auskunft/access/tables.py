@@ -97,3 +97,18 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginFailure(Base):
+    """Failed logins counted for a user name or a client address, known or not alike.
+
+    `key` is `name:` and the SHA-256 of the name (names nobody has are counted the same
+    way, and no typed name is kept in clear) or `client:` and the address. A count older
+    than the window starts again; old rows are deleted as new failures come in.
+    """
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

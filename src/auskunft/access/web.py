@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import secrets
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from auskunft.access import service as accounts
 from auskunft.access.service import Login, LoginPolicy
@@ -18,8 +23,13 @@ from auskunft.core.errors import (
     AccountLocked,
     Forbidden,
     InvalidInput,
+    LimitReached,
     NotAuthenticated,
+    Unavailable,
 )
+from auskunft.core.proof import challenge as make_challenge
+from auskunft.core.proof import check as check_proof
+from auskunft.core.web.client import client_address
 from auskunft.core.web.deps import (
     Uow,
     check_csrf,
@@ -40,7 +50,9 @@ def policy(settings: Settings) -> LoginPolicy:
     """The login rules the settings ask for."""
     return LoginPolicy(
         max_failures=settings.login_max_failures,
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        window=timedelta(minutes=settings.login_lockout_minutes),
+        client_limit=settings.login_client_max_failures,
+        proof_base=settings.altcha_max_number,
         lifetime=timedelta(hours=settings.session_hours),
         idle=timedelta(minutes=settings.session_idle_minutes),
         allow_demo=settings.env != "production",
@@ -154,15 +166,130 @@ def login_page(request: Request, next: str = STAFF_HOME) -> Response:
     return _login_form(request, safe_next(next, STAFF_HOME))
 
 
+class PasswordChecks:
+    """Argon2id with bounded work: at most `slots` checks run at once (64 MiB each), on
+    threads of their own, so a flood of logins neither fills the memory nor takes the
+    threads that serve the desk; more than `queue` waiting are refused at once (503)."""
+
+    def __init__(self, slots: int, queue: int) -> None:
+        self.slots = slots
+        self.queue = queue
+        self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="argon2")
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    def refuse_if_full(self) -> None:
+        """Unavailable (503) while the queue is full: checked first, before any work."""
+        if self._waiting >= self.queue:
+            raise Unavailable(
+                "Gerade melden sich sehr viele an. Bitte versuchen Sie es in einer Minute "
+                "noch einmal.",
+                message_en="Very many logins right now. Please try again in a minute.",
+            )
+
+    async def check(self, stored_hash: str, password: str) -> bool:
+        with self._lock:
+            self.refuse_if_full()
+            self._waiting += 1
+        try:
+            future = self._pool.submit(accounts.check_password_hash, stored_hash, password)
+            return await asyncio.wrap_future(future)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+
+
+def password_checks(request: Request) -> PasswordChecks:
+    """The app's bounded password checker (made on first use)."""
+    state = request.app.state
+    checks: PasswordChecks | None = getattr(state, "password_checks", None)
+    if checks is None:
+        settings = _settings(request)
+        slots = settings.login_concurrency or max(1, (os.cpu_count() or 2) // 2)
+        checks = PasswordChecks(slots, queue=max(16, 8 * slots))
+        state.password_checks = checks
+    return checks
+
+
+def _gate(
+    request: Request, username: str, client: str, proof: str, now: datetime
+) -> tuple[accounts.Attempt | None, Exception | None]:
+    """Pass the throttle (and the proof of work where it asks for one) and look up the
+    account, in one short transaction; or the refusal."""
+    settings = _settings(request)
+    rules = policy(settings)
+    with UnitOfWork(request.app.state.engine) as uow:
+        gate = accounts.login_gate(uow, username, client, rules, now)
+        try:
+            if gate.blocked_until is not None:
+                raise accounts.client_blocked(gate.blocked_until, now)
+            if gate.proof_max is not None:
+                try:
+                    params = check_proof(uow, settings.secret(), proof, now)
+                except InvalidInput:
+                    raise accounts.proof_required() from None
+                if not accounts.proof_fits(params, username, gate.proof_max):
+                    raise accounts.proof_required()
+            attempt = accounts.begin_login(uow, username, client)
+        except (LimitReached, NotAuthenticated) as exc:
+            uow.commit()
+            return None, exc
+        uow.commit()
+    return attempt, None
+
+
+def _finish(
+    request: Request, attempt: accounts.Attempt, password: str, correct: bool, now: datetime
+) -> tuple[str | None, Exception | None]:
+    """Record the outcome; a new session's token on success, or the refusal."""
+    rules = policy(_settings(request))
+    with UnitOfWork(request.app.state.engine) as uow:
+        try:
+            user = accounts.finish_login(uow, attempt, password, correct, rules, now)
+        except (NotAuthenticated, AccountLocked, Forbidden) as exc:
+            uow.commit()  # failures count, also when the login is refused
+            return None, exc
+        token, _ = accounts.start_session(uow, user, rules, now)
+        uow.commit()
+    return token, None
+
+
+@router.post("/anmelden/pruefung")
+async def login_proof(
+    request: Request,
+    username: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> JSONResponse:
+    """What the login form's script asks before sending: whether this name, from this
+    address, needs a proof of work now, and if so a challenge made for it. The answer
+    does not depend on whether an account has the name."""
+    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
+        raise csrf_failure()
+    name = username.strip().lower()[:256]
+    now = datetime.now(UTC)
+    settings = _settings(request)
+
+    def gate() -> accounts.Gate:
+        with UnitOfWork(request.app.state.engine) as uow:
+            return accounts.login_gate(uow, name, client_address(request), policy(settings), now)
+
+    found = await run_in_threadpool(gate)
+    if found.proof_max is None:
+        return JSONResponse({"required": False}, headers={"Cache-Control": "no-store"})
+    task = make_challenge(
+        settings.secret(), found.proof_max, now, accounts.proof_params(name, found.proof_max)
+    )
+    return JSONResponse({"required": True, **task}, headers={"Cache-Control": "no-store"})
+
+
 @router.post("/anmelden")
-def login_submit(
+async def login_submit(
     request: Request,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = STAFF_HOME,
-    *,
-    uow: Uow,
+    altcha: Annotated[str, Form()] = "",
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not tokens_match(cookie, csrf):
@@ -176,15 +303,22 @@ def login_submit(
             message_en="Please enter user name and password.",
         )
         return _login_form(request, target, _message(problem, english), problem.status, typed)
-    settings = _settings(request)
+    name = username.strip().lower()[:256]
     now = datetime.now(UTC)
-    try:
-        user = accounts.authenticate(uow, username.strip().lower(), password, policy(settings), now)
-    except (NotAuthenticated, AccountLocked, Forbidden) as exc:
-        uow.commit()  # failures count, also when the login is refused
-        return _login_form(request, target, _message(exc, english), exc.status, typed)
-    token, _ = accounts.start_session(uow, user, policy(settings), now)
-    uow.commit()
+    checks = password_checks(request)
+    checks.refuse_if_full()
+    attempt, refused = await run_in_threadpool(
+        _gate, request, name, client_address(request), altcha, now
+    )
+    if attempt is None:
+        assert isinstance(refused, LimitReached | NotAuthenticated)
+        return _login_form(request, target, _message(refused, english), refused.status, typed)
+    correct = await checks.check(attempt.stored_hash, password)
+    token, failed = await run_in_threadpool(_finish, request, attempt, password, correct, now)
+    if token is None:
+        assert isinstance(failed, NotAuthenticated | AccountLocked | Forbidden)
+        return _login_form(request, target, _message(failed, english), failed.status, typed)
+    settings = _settings(request)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -197,7 +331,8 @@ def login_submit(
 
 
 def _message(
-    exc: InvalidInput | NotAuthenticated | AccountLocked | Forbidden, english: bool
+    exc: InvalidInput | NotAuthenticated | AccountLocked | Forbidden | LimitReached,
+    english: bool,
 ) -> str:
     return exc.message_en if english else exc.message
 

@@ -27,6 +27,7 @@ from auskunft.appointments.service import waitlist
 from auskunft.appointments.service.booking import manage_token
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.email import name_for_mail
 from auskunft.core.hours import BERLIN
 from auskunft.core.i18n import LANGUAGES, template_loader, translations
 from auskunft.core.mail import ics
@@ -140,7 +141,8 @@ def _appointment_context(
 ) -> dict[str, Any]:
     return {
         "lang": language,
-        "name": row.name,
+        # The only text of the visitor's own in the city's mail: plain, short, no link.
+        "name": name_for_mail(row.name),
         "code": row.code,
         "day": _day(row.start_at, language),
         "start": _clock(row.start_at, language),
@@ -180,7 +182,7 @@ def _calendar_file(
         organizer=sender_address,
         organizer_name=sender_name,
         attendee=row.email,
-        attendee_name=row.name,
+        attendee_name=context["name"],
     )
     return ics.calendar(event, method=method, stamp=now)
 
@@ -235,7 +237,7 @@ def _waitlist_mail(
         language,
         WAITLIST_MAILS[kind],
         lang=language,
-        name=entry.name,
+        name=name_for_mail(entry.name),
         service=_service_names(uow, [entry.service_id], language)[0],
         location=_place(uow, entry.location_id),
         position=waitlist.position(uow, entry) if entry.status == "waiting" else 0,

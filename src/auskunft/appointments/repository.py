@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
@@ -101,6 +102,7 @@ _VISIT_COLUMNS = (
     "booked_by",
     "name",
     "email",
+    "email_key",
     "phone",
     "language",
     "created_at",
@@ -169,7 +171,7 @@ _SET_COUNTER = (
 
 
 def _active(by_email: bool, by_phone: bool, services: int) -> Select[int]:
-    who = [_A.email == bindparam("email")] if by_email else []
+    who = [_A.email_key == bindparam("email")] if by_email else []
     if by_phone:
         who.append(_A.phone == bindparam("phone"))
     return (
@@ -190,6 +192,16 @@ _ACTIVE = {
     for e, p in ((True, False), (False, True), (True, True))
     for n in range(1, 6)
 }
+
+
+# The first half of the per-person advisory locks' keys (PostgreSQL's two-integer form
+# keeps them apart from any other use of advisory locks): "lim" in ASCII.
+_PERSON_LOCKS = 0x6C696D
+
+
+def _lock_key(text: str) -> int:
+    """A stable signed 32-bit key of a text (a clash only makes two people wait in turn)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), signed=True)
 
 
 # By statement and driver (the SQL text and its placeholders are the driver's).
@@ -260,6 +272,29 @@ class AppointmentRepository:
         # Already writing in this unit of work (several use cases in one): the lock is held.
         if driver is not None and not driver.in_transaction:
             self.session.execute(text("BEGIN IMMEDIATE"))
+
+    def lock_person(self, service_ids: Sequence[str], email_key: str, phone: str) -> None:
+        """Make other bookings of the same person (mailbox or phone) for the same services
+        wait until this transaction ends, before the limit is counted.
+
+        Without it two bookings on PostgreSQL count at once and both stay under the
+        limit. A transaction-level advisory lock per (service, person) serialises
+        them, whatever the limit; the keys are taken in one order, so two bookings
+        never wait for each other. SQLite needs nothing more than `lock_for_write`.
+        """
+        connection = self._current()
+        if connection.dialect.name != "postgresql":
+            return
+        people = [f"e:{email_key}"] if email_key else []
+        if phone:
+            people.append(f"p:{phone}")
+        keys = sorted({_lock_key(f"{s}\x00{p}") for s in service_ids for p in people})
+        if not keys:
+            return
+        # One round trip; PostgreSQL evaluates a select list from left to right.
+        calls = ", ".join(f"pg_advisory_xact_lock(:kind, :k{i})" for i in range(len(keys)))
+        values = {"kind": _PERSON_LOCKS} | {f"k{i}": key for i, key in enumerate(keys)}
+        connection.execute(text(f"SELECT {calls}"), values)
 
     def claim_cells(self, counter_id: int, cells: Sequence[int], appointment_id: int) -> bool:
         """Take every cell for the appointment, or none; tell whether it worked.
@@ -438,15 +473,16 @@ class AppointmentRepository:
         return self.session.get(t.Appointment, appointment_id)
 
     def active_for_person(
-        self, service_ids: Sequence[str], email: str, phone: str, now_minute: int
+        self, service_ids: Sequence[str], email_key: str, phone: str, now_minute: int
     ) -> int:
-        """How many coming visits for any of the services a person (e-mail or phone) holds."""
-        if not (email or phone):
+        """How many coming visits for any of the services a person holds: by the mailbox
+        the address reaches (core.email.limit_key) or by phone."""
+        if not (email_key or phone):
             return 0
-        query = _ACTIVE.get((bool(email), bool(phone), len(service_ids)))
+        query = _ACTIVE.get((bool(email_key), bool(phone), len(service_ids)))
         if query is None:  # more services than a visit may have: built for this call
-            query = _active(bool(email), bool(phone), len(service_ids))
-        values: dict[str, Any] = {"email": email, "phone": phone}
+            query = _active(bool(email_key), bool(phone), len(service_ids))
+        values: dict[str, Any] = {"email": email_key, "phone": phone}
         values |= {f"service{i}": s for i, s in enumerate(service_ids)}
         return int(self._current().scalar(query, {**values, "now": now_minute}) or 0)
 

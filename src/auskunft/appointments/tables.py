@@ -156,6 +156,8 @@ class Appointment(Base):
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    # The mailbox the address reaches (core.email.limit_key): the per-address limit counts it.
+    email_key: Mapped[str] = mapped_column(String(254), default="", index=True)
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     language: Mapped[str] = mapped_column(String(2), default="de")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_client_max_failures: int = Field(default=30, ge=1, le=10_000)
+    # Password checks (Argon2id, 64 MiB each) at once; 0: half the CPU cores, at least one.
+    login_concurrency: int = Field(default=0, ge=0, le=64)
     cookie_secure: bool | None = None
     # Outgoing e-mail (information sent to a caller)
     smtp_host: str = "127.0.0.1"
@@ -51,6 +54,9 @@ class Settings(BaseSettings):
     reminder_hour: int = Field(default=10, ge=0, le=23)
     rate_limits: Literal["on", "off"] = "on"
     rate_limit_per_minute: int = Field(default=30, ge=1, le=100_000)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-
+    # separated); empty: the app is reached directly (core/web/client.py).
+    trusted_proxies: str = ""
     worker: Literal["inline", "off"] = "inline"
     worker_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     # Finished and failed jobs (ids, no personal data) are dropped after this many days.
@@ -70,6 +76,16 @@ class Settings(BaseSettings):
     # Signs the links that let a citizen manage an appointment.
     secret_key: str = ""
     secret_key_file: Path | None = None
+    # /readyz: a worker whose heartbeat is older than this counts as stuck (stale).
+    worker_stale_seconds: float = Field(default=120.0, gt=0, le=7 * 24 * 3600)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        from auskunft.core.proxies import parse_proxies
+
+        parse_proxies(value)  # ValueError names the bad entry
+        return value
 
     @field_validator("service_hours")
     @classmethod

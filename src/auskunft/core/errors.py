@@ -82,3 +82,10 @@ class LimitReached(AuskunftError):
 
     status = 429
     code = "limit_reached"
+
+
+class Unavailable(AuskunftError):
+    """The service cannot take this request right now (overload); try again shortly."""
+
+    status = 503
+    code = "unavailable"

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.email import name_for_mail
 from auskunft.core.hours import BERLIN
 from auskunft.core.i18n import LANGUAGES, template_loader, translations
 from auskunft.core.mail import smtp as mailer
@@ -114,14 +115,22 @@ def compose(
         "service": row.service_id or "",
         "portal_url": ctx.public_url,
     }
+    # What the city mails to an address a visitor typed carries none of the visitor's own
+    # text beyond the name (plain, short, never a link) and the callback time likewise.
+    to_citizen = common | {
+        "name": name_for_mail(row.citizen_name or ""),
+        "callback": name_for_mail(row.callback or "", 40),
+    }
     if kind == service.MAIL_RECEIVED:
         if not row.citizen_email:
             return []
-        return [_mail(ctx, row.citizen_email, row.language, "mail_concern_received.txt", common)]
+        return [
+            _mail(ctx, row.citizen_email, row.language, "mail_concern_received.txt", to_citizen)
+        ]
     if kind == service.MAIL_ANSWER:
         if not row.citizen_email or row.answered_at is None:
             return []
-        context = common | {"answer": row.answer_text, "via": row.answer_via}
+        context = to_citizen | {"answer": row.answer_text, "via": row.answer_via}
         return [_mail(ctx, row.citizen_email, row.language, "mail_concern_answer.txt", context)]
     if kind == service.MAIL_TO_OFFICE:
         nonce = str(payload.get("nonce", ""))

@@ -209,24 +209,3 @@ class ConcernRepository:
             .execution_options(synchronize_session=False)
         )
         return len(ids)
-
-
-class ChallengeRepository:
-    """Proofs of work already used."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def spend(self, signature: str, expires_at: datetime) -> bool:
-        """Record a proof as used; False when it was used before."""
-        if self.session.get(t.SpentChallenge, signature) is not None:
-            return False
-        self.session.add(t.SpentChallenge(signature=signature, expires_at=expires_at))
-        self.session.flush()
-        return True
-
-    def forget_expired(self, now: datetime) -> int:
-        result = self.session.execute(
-            delete(t.SpentChallenge).where(t.SpentChallenge.expires_at < now)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -138,12 +138,3 @@ class ConcernOffice(Base):
 
     authority_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     feedback_hours: Mapped[int] = mapped_column(Integer)
-
-
-class SpentChallenge(Base):
-    """A proof of work the concern form accepted: each counts once (until it expires)."""
-
-    __tablename__ = "spent_challenges"
-
-    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

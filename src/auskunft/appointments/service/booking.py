@@ -36,12 +36,16 @@ from auskunft.appointments.model.events import OfferEnded, SlotFreed
 from auskunft.appointments.repository import AppointmentRepository
 from auskunft.appointments.service.calendars import Bookable, BookingPolicy, bookable
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.email import hidden_characters, limit_key, linkable, normalize
 from auskunft.core.errors import Conflict, InvalidInput, LimitReached, NotFound
 from auskunft.core.hours import BERLIN
 from auskunft.core.jobs.queue import enqueue, enqueue_all
-from auskunft.core.mail.smtp import check_address
 
 MAX_RANGE_DAYS = 366
+# Days further from today than this are refused, not searched: no calendar books that
+# far ahead (the settings cap the horizon at 730 days), and the clock arithmetic of
+# days near the years 1 and 9999 would overflow.
+REACH_DAYS = 3 * 366
 _PHONE = re.compile(r"^\+?[0-9 ()/\-]{3,40}$")
 
 
@@ -75,17 +79,40 @@ def token_ok(secret: bytes, purpose: str, key: str, token: str) -> bool:
     return bool(token) and hmac.compare_digest(manage_token(secret, purpose, key), token)
 
 
-def check_person(person: Person, channel: str) -> Person:
-    """Validate name, e-mail and phone; online bookings need an e-mail address."""
-    name = " ".join(person.name.split())
+def check_name(raw: str) -> str:
+    """A name as stored and shown: plain words, no control characters, nothing a mail
+    program would make a link of (the name is the visitor's own text in the city's mail)."""
+    if hidden_characters(raw):
+        raise InvalidInput(
+            "Der Name enthält Steuer- oder Formatzeichen, die nicht verarbeitet werden können.",
+            message_en="The name contains control or format characters that cannot be processed.",
+        )
+    name = " ".join(raw.split())
     if not name or len(name) > 200:
         raise InvalidInput(
             "Bitte einen Namen angeben (höchstens 200 Zeichen).",
             message_en="Please give a name (at most 200 characters).",
         )
+    if linkable(name):
+        raise InvalidInput(
+            "Bitte den Namen ohne Web- oder E-Mail-Adressen angeben (nach einem Punkt ein "
+            "Leerzeichen, z. B. „Dr. Müller“).",
+            message_en="Please give the name without web or e-mail addresses (a space after "
+            "a dot, e.g. 'Dr. Miller').",
+        )
+    return name
+
+
+def check_person(person: Person, channel: str) -> Person:
+    """Validate name, e-mail and phone; online bookings need an e-mail address.
+
+    The address is kept in its canonical form (core.email): what is stored is
+    exactly what the mail is sent to.
+    """
+    name = check_name(person.name)
     email = person.email.strip()
     if email:
-        email = check_address(email).lower()
+        email = normalize(email).address
     elif channel == "online":
         raise InvalidInput(
             "Bitte eine E-Mail-Adresse angeben: dorthin gehen Bestätigung und Verwaltungslink.",
@@ -113,13 +140,31 @@ def check_channel(channel: str) -> None:
         )
 
 
-def start_minute(start: datetime) -> int:
-    """Epoch minute of a requested start; it must carry its offset and be a whole minute."""
+def check_reach(first: date, last: date, today: date) -> None:
+    """Refuse days further from today than any calendar books (InvalidInput, 422)."""
+    earliest = today - timedelta(days=REACH_DAYS)
+    latest = today + timedelta(days=REACH_DAYS)
+    if not (earliest <= first <= latest and earliest <= last <= latest):
+        raise InvalidInput(
+            f"Termine gibt es nur an Tagen zwischen dem {earliest:%d.%m.%Y} und dem "
+            f"{latest:%d.%m.%Y}.",
+            message_en=f"Appointments exist only on days between {earliest.isoformat()} and "
+            f"{latest.isoformat()}.",
+        )
+
+
+def start_minute(start: datetime, now: datetime) -> int:
+    """Epoch minute of a requested start; it must carry its offset, be a whole minute and
+    lie within reach of today."""
     if start.tzinfo is None:
         raise InvalidInput(
             "Die Startzeit braucht eine Zeitzone, z. B. 2026-12-01T09:00:00+01:00.",
             message_en="The start time needs an offset, e.g. 2026-12-01T09:00:00+01:00.",
         )
+    # Judged by the day as written, before any conversion: an offset moves it by less
+    # than a day, and converting 9999-12-31T23:59-14:00 to UTC would overflow.
+    if abs((start.date() - local_day(now)).days) > REACH_DAYS:
+        raise _not_bookable()
     if start.second or start.microsecond:
         raise InvalidInput(
             "Termine beginnen zur vollen Minute.", message_en="Appointments start on the minute."
@@ -174,8 +219,9 @@ def find_slots(
             f"Höchstens {MAX_RANGE_DAYS} Tage auf einmal.",
             message_en=f"At most {MAX_RANGE_DAYS} days at once.",
         )
-    visit = bookable(uow, policy, location_id, service_ids)
     today = local_day(now)
+    check_reach(first, last, today)
+    visit = bookable(uow, policy, location_id, service_ids)
     start, _ = _day_bounds(max(first, today))
     _, end = _day_bounds(last)
     if start >= end:
@@ -235,10 +281,7 @@ def _counters(
     counters = fitting(dict(busy_by_counter(rows)))
     if not counters:
         if not fitting({}):
-            raise InvalidInput(
-                "Zu dieser Zeit gibt es an diesem Standort keinen buchbaren Termin.",
-                message_en="There is no bookable appointment at this location at that time.",
-            )
+            raise _not_bookable()
         raise _taken()
     return counters
 
@@ -266,6 +309,13 @@ def _claim(
     row.end_at = from_epoch_minutes(end).astimezone(UTC)
 
 
+def _not_bookable() -> InvalidInput:
+    return InvalidInput(
+        "Zu dieser Zeit gibt es an diesem Standort keinen buchbaren Termin.",
+        message_en="There is no bookable appointment at this location at that time.",
+    )
+
+
 def _taken() -> Conflict:
     return Conflict(
         "Dieser Termin ist gerade vergeben worden. Bitte eine andere Zeit wählen.",
@@ -288,12 +338,17 @@ def book(
     """Book a visit; Conflict (409) when the slot is gone, LimitReached (429) over the limit."""
     check_channel(channel)
     person = check_person(person, channel)
-    minute = start_minute(start)
+    email_key = limit_key(person.email) if person.email else ""
+    minute = start_minute(start, now)
     uow.repo(AppointmentRepository).lock_for_write()
     visit = bookable(uow, policy, location_id, service_ids)
     if channel == "online":
+        # Bookings of one person for one service queue here until the transaction ends,
+        # so that each counts what the one before it booked (PostgreSQL; SQLite's
+        # write lock, taken above, already makes every booking wait its turn).
+        uow.repo(AppointmentRepository).lock_person(visit.services, email_key, person.phone)
         held = uow.repo(AppointmentRepository).active_for_person(
-            visit.services, person.email, person.phone, epoch_minutes(now)
+            visit.services, email_key, person.phone, epoch_minutes(now)
         )
         if held >= policy.limit_per_service:
             raise LimitReached(
@@ -322,6 +377,7 @@ def book(
         "booked_by": booked_by,
         "name": person.name,
         "email": person.email,
+        "email_key": email_key,
         "phone": person.phone,
         "language": person.language,
         "created_at": now,
@@ -450,7 +506,7 @@ def reschedule(
     now: datetime,
 ) -> t.Appointment:
     """Move a visit to another start at the same location; the old time stays on failure."""
-    minute = start_minute(start)
+    minute = start_minute(start, now)
     uow.repo(AppointmentRepository).lock_for_write()
     row = find(uow, policy, code, token, for_update=True)
     _changeable(row, now)
@@ -488,6 +544,7 @@ def hold_for_waitlist(
         channel="online",
         name=entry.name,
         email=entry.email,
+        email_key=limit_key(entry.email) if entry.email else "",
         phone=entry.phone,
         language=entry.language,
         created_at=now,

@@ -33,7 +33,7 @@ def purge_personal_data(uow: UnitOfWork, policy: BookingPolicy, *, now: datetime
     cutoff = now - timedelta(days=policy.retention_days)
     appointments = uow.repo(AppointmentRepository).to_purge(epoch_minutes(cutoff))
     for row in appointments:
-        row.name = row.email = row.phone = ""
+        row.name = row.email = row.email_key = row.phone = ""
         row.purged = True
     entries = uow.repo(AppointmentRepository).waitlist_to_purge(cutoff)
     for entry in entries:

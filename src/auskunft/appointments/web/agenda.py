@@ -22,7 +22,7 @@ from auskunft.core.errors import AuskunftError, InvalidInput
 from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, check_csrf, component, require
-from auskunft.core.web.params import parse_day
+from auskunft.core.web.params import parse_plausible_day
 from auskunft.core.web.render import language_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -77,6 +77,11 @@ def _page(
     )
 
 
+def _day(tag: str) -> date | None:
+    """The day asked for (?tag=); None for today. Days years away are refused (422)."""
+    return parse_plausible_day(tag, today=local_day(datetime.now(UTC)))
+
+
 @router.get("/dienststelle/termine", response_class=HTMLResponse)
 def day_list(
     request: Request,
@@ -94,7 +99,7 @@ def day_list(
         uow,
         login,
         location=ort[:120] or None,
-        day=parse_day(tag),
+        day=_day(tag),
         done=done,
         code=code[:20],
     )
@@ -114,7 +119,7 @@ def act(
 ) -> Response:
     """Mark a visitor arrived or not come, confirm a wedding reservation, or cancel."""
     check_csrf(login, csrf)
-    day = parse_day(tag)
+    day = _day(tag)
     now = datetime.now(UTC)
     try:
         by = login.user_id

@@ -25,6 +25,7 @@ from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import AuskunftError, Conflict, InvalidInput
 from auskunft.core.hours import BERLIN
+from auskunft.core.web.client import client_address
 from auskunft.core.web.deps import Uow, component, csrf_failure, tokens_match
 from auskunft.core.web.render import (
     english,
@@ -119,7 +120,7 @@ def check_form(request: Request, token: str) -> None:
 
 def count_post(request: Request) -> None:
     """Count a change against the client's rate limit (LimitReached when over it)."""
-    request.app.state.rate_limiter.hit(request.client.host if request.client else "unknown")
+    request.app.state.rate_limiter.hit(client_address(request))
 
 
 def clean(value: str) -> str:

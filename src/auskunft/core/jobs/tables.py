@@ -1,4 +1,4 @@
-"""The job table of the background worker."""
+"""The job table of the background worker, and the workers' heartbeats."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ class Job(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WorkerHeartbeat(Base):
+    """One row per running worker (a process, or the web process's thread), touched while
+    its loop goes round; `/readyz` reads the newest."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,8 @@ from sqlalchemy import Engine
 
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.jobs import queue
+from auskunft.core.jobs.heartbeat import Heartbeat
+from auskunft.core.mail import outbox
 from auskunft.core.registry import registry
 
 log = logging.getLogger("auskunft.worker")
@@ -52,7 +55,8 @@ def _run_one(engine: Engine, settings: Any, job: queue.ClaimedJob, now: datetime
         error = f"unknown job kind {job.kind!r}"
     else:
         try:
-            handler(engine, settings, job.kind, job.payload, now)
+            with outbox.job_mails(engine, job.id):  # its mails are sent once, also on a retry
+                handler(engine, settings, job.kind, job.payload, now)
         except Exception as exc:  # any failure belongs on the job, not in the loop
             error = _describe(exc)
     with UnitOfWork(engine) as uow:
@@ -74,11 +78,13 @@ def run_due(
     *,
     now: datetime | None = None,
     limit: int = 1000,
+    beat: Callable[[], None] | None = None,
 ) -> int:
     """Claim and run the jobs due now, one at a time; return how many ran.
 
     With `now` given (tests, replays) every job runs at that moment;
-    otherwise each job is claimed at the current time.
+    otherwise each job is claimed at the current time. `beat` is called after each
+    job (the worker's heartbeat, so a long backlog does not look like a stuck loop).
     """
     ran = 0
     while ran < limit:
@@ -98,6 +104,8 @@ def run_due(
             progressed = True
             _run_one(engine, settings, job, moment)
             ran += 1
+            if beat is not None:
+                beat()
         if not progressed:
             break
     return ran
@@ -123,6 +131,7 @@ def housekeeping(engine: Engine, settings: Any, *, now: datetime | None = None) 
     with UnitOfWork(engine) as uow:
         before = now - timedelta(days=settings.job_retention_days)
         done["deleted_jobs"] = queue.delete_finished(uow.session, before=before)
+        outbox.forget_before(uow, before)
         uow.commit()
     return done
 
@@ -134,18 +143,24 @@ def run_forever(
     stop: threading.Event,
     interval: float | None = None,
 ) -> None:
-    """Run due jobs every `interval` seconds and the housekeeping every minute, until `stop`."""
+    """Run due jobs every `interval` seconds and the housekeeping every minute, until `stop`.
+
+    The loop keeps a heartbeat (core.jobs.heartbeat) that `/readyz` reads.
+    """
     interval = interval or settings.worker_interval_seconds
+    heart = Heartbeat(engine)
     next_housekeeping = 0.0
     while not stop.is_set():
+        heart.beat()
         try:
             if time.monotonic() >= next_housekeeping:
                 next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
                 housekeeping(engine, settings)
-            run_due(engine, settings)
+            run_due(engine, settings, beat=heart.beat)
         except Exception:  # the database may be away for a moment; try again next round
             log.exception("worker round failed")
         stop.wait(interval)
+    heart.stop()
 
 
 class InlineWorker:

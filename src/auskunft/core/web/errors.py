@@ -6,15 +6,48 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from auskunft.core.errors import AuskunftError, InvalidInput, NotFound
 from auskunft.core.web.deps import LoginRequired, login_redirect
 from auskunft.core.web.render import error_page
+from auskunft.core.web.security import NO_STORE, baseline_headers
 
 log = logging.getLogger(__name__)
+
+# What the database driver raises when the store cannot be reached or answer in time
+# (refused or lost connection, an exhausted pool, a locked or missing SQLite file).
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_SECONDS = "30"
+
+
+class ServiceUnavailable(AuskunftError):
+    """The store (or another part the answer needs) is away for the moment."""
+
+    status = 503
+    code = "unavailable"
+
+
+class InternalError(AuskunftError):
+    """Something failed that should not have; the details are in the log."""
+
+    status = 500
+    code = "internal"
+
+
+UNAVAILABLE = ServiceUnavailable(
+    "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten "
+    "noch einmal oder rufen Sie die 115 an.",
+    message_en="The service is not reachable right now. Please try again in a few minutes "
+    "or call 115.",
+)
+INTERNAL = InternalError(
+    "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es erneut.",
+    message_en="An internal error occurred. Please try again.",
+)
 
 
 def _body(code: str, message: str, message_en: str) -> dict[str, dict[str, str]]:
@@ -24,6 +57,30 @@ def _body(code: str, message: str, message_en: str) -> dict[str, dict[str, str]]
 def _wants_page(request: Request) -> bool:
     """Pages get pages, the API gets JSON."""
     return not request.url.path.startswith("/api/")
+
+
+def _wants_html(request: Request) -> bool:
+    """For a failure of the server: a page for a browser (or htmx) asking for a page; JSON
+    for the API, Open311 and a script that asks for JSON."""
+    if not _wants_page(request) or request.url.path.startswith("/open311/"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/json" not in accept
+
+
+def _failure(request: Request, problem: AuskunftError) -> Response:
+    """A 5xx answer in the form the request asks for; never cached."""
+    response: Response
+    if _wants_html(request):
+        response = error_page(request, problem)
+    else:
+        response = JSONResponse(
+            _body(problem.code, problem.message, problem.message_en), status_code=problem.status
+        )
+    response.headers["Cache-Control"] = NO_STORE
+    if problem.status == 503:
+        response.headers["Retry-After"] = RETRY_SECONDS
+    return response
 
 
 def _http_problem(status: int) -> AuskunftError:
@@ -110,14 +167,26 @@ def install(app: FastAPI) -> None:
             _body(problem.code, problem.message, problem.message_en), status_code=422
         )
 
+    async def database_away(request: Request, exc: Exception) -> Response:
+        # The store is down or overloaded: say so (503, try again), not "internal error".
+        log.error("database unavailable or busy: %s", exc)
+        return _failure(request, UNAVAILABLE)
+
+    for kind in DATABASE_AWAY:
+        app.add_exception_handler(kind, database_away)
+
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error", exc_info=exc)
-        return JSONResponse(
-            _body(
-                "internal",
-                "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es erneut.",
-                "An internal error occurred. Please try again.",
-            ),
-            status_code=500,
-        )
+        # This handler answers outside the middleware (Starlette's outermost error layer),
+        # so it adds the security headers itself.
+        production = request.app.state.settings.env == "production"
+        try:
+            response = _failure(request, INTERNAL)
+        except Exception:  # the page itself failed: plain text, still an answer
+            log.exception("error page failed")
+            response = PlainTextResponse(INTERNAL.message, status_code=500)
+        for name, value in baseline_headers(production=production):
+            response.headers.setdefault(name, value)
+        response.headers["Cache-Control"] = NO_STORE
+        return response

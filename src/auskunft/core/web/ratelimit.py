@@ -14,6 +14,7 @@ import time
 from fastapi import Request
 
 from auskunft.core.errors import LimitReached
+from auskunft.core.web.client import client_address
 
 
 class RateLimiter:
@@ -51,4 +52,4 @@ async def limit(request: Request) -> None:
     trip through the thread pool.
     """
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.hit(request.client.host if request.client else "unknown")
+    limiter.hit(client_address(request))

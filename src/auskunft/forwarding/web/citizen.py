@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY
+from auskunft.core import proof
 from auskunft.core.errors import AuskunftError
 from auskunft.core.web.deps import SettingsDep, Uow, component
 from auskunft.core.web.ratelimit import limit
 from auskunft.core.web.render import english, language_of, render, visitor_municipality
 from auskunft.forwarding.model.concern import Citizen
-from auskunft.forwarding.service import concerns, proof
+from auskunft.forwarding.service import concerns
 from auskunft.forwarding.web import formatting  # noqa: F401  (the long_moment filter)
 from auskunft.search.service.engine import SearchEngine
 
