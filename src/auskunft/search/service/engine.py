@@ -19,7 +19,7 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.search.model import dense
 from auskunft.search.model.index import Evidence, IndexDoc, SearchIndex
-from auskunft.search.model.known import Meaning, is_known, needs_coverage
+from auskunft.search.model.known import CLUSTER_TEXTS, Meaning, is_known, needs_coverage
 from auskunft.search.service.embeddings import embed_missing, ensure_vectors, service_texts
 
 MAX_QUERY_CHARS = 1000
@@ -69,12 +69,22 @@ class Vectors:
         nearest = float(per[order[0]])
         second = float(per[order[1]]) if size > 1 else nearest
         spread = float(per.std()) + 1e-9
+        closeness = float(per[best]) if best >= 0 else 0.0
+        # The best hit's own description (its passage row), not its typical questions.
+        told = (self.owner == best) & ~self.is_question
+        passage = float(cos[told].max()) if told.any() else closeness
+        # The catalog texts nearest to the question: one service's, or scattered.
+        k = min(CLUSTER_TEXTS, cos.size)
+        nearby = np.argpartition(cos, cos.size - k)[cos.size - k :]
+        cluster = float((self.owner[nearby] == order[0]).mean())
         return Meaning(
-            closeness=float(per[best]) if best >= 0 else 0.0,
+            closeness=closeness,
             nearest=nearest,
             standout=(nearest - float(per.mean())) / spread,
             gap=nearest - second,
             agrees=bool(best >= 0 and int(order[0]) == best),
+            passage=passage,
+            cluster=cluster,
         )
 
     def similarity(
