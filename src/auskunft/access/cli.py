@@ -113,7 +113,8 @@ def user_list() -> None:
     with work() as uow:
         accounts = list_users(uow, datetime.now(UTC))
     for row in accounts:
-        marks = " ".join(m for m, on in (("demo", row.demo), ("gesperrt", row.locked)) if on)
+        flags = (("demo", row.demo), ("gesperrt", row.locked), ("verzeichnis", row.directory))
+        marks = " ".join(m for m, on in flags if on)
         offices = _offices(row.authorities, row.participants)
         click.echo(f"{row.username:<24} {row.role:<11} {marks:<13} {offices}".rstrip())
 

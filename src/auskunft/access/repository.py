@@ -53,6 +53,51 @@ class StaffRepository:
             t.StaffParticipant(user_id=user_id, participant_id=p) for p in participants
         )
 
+    def set_offices(
+        self, user_id: int, authorities: Collection[str], participants: Collection[str]
+    ) -> None:
+        """Make these the account's offices (ids known to exist): the others are left."""
+        own = self.offices(user_id)
+        gone_a = own.authorities - set(authorities)
+        gone_p = own.participants - set(participants)
+        if gone_a:
+            self.session.execute(
+                delete(t.StaffAuthority).where(
+                    t.StaffAuthority.user_id == user_id,
+                    t.StaffAuthority.authority_id.in_(list(gone_a)),
+                )
+            )
+        if gone_p:
+            self.session.execute(
+                delete(t.StaffParticipant).where(
+                    t.StaffParticipant.user_id == user_id,
+                    t.StaffParticipant.participant_id.in_(list(gone_p)),
+                )
+            )
+        self.add_offices(
+            user_id, set(authorities) - own.authorities, set(participants) - own.participants
+        )
+
+    def directory_user(
+        self, username: str, password_hash: str, role: str, now: datetime
+    ) -> t.StaffUser:
+        """The account row of this name, made for a directory user if there is none; one
+        statement, so two first logins at once make one row (the second waits)."""
+        insert = sqlite_insert if self.session.get_bind().dialect.name == "sqlite" else pg_insert
+        stmt = insert(t.StaffUser).values(
+            username=username,
+            password_hash=password_hash,
+            role=role,
+            demo=False,
+            failed_logins=0,
+            created_at=now,
+            source="ldap",
+        )
+        self.session.execute(stmt.on_conflict_do_nothing(index_elements=[t.StaffUser.username]))
+        found = self.user_by_name(username, for_update=True)
+        assert found is not None  # just inserted, or there before
+        return found
+
     def staffed(self, authority_id: str) -> bool:
         """Whether some account belongs to this authority."""
         query = select(t.StaffAuthority.user_id).where(

@@ -1,9 +1,10 @@
-"""Staff accounts: Argon2id passwords, offices, lockout, server-side sessions, demo accounts,
-API tokens."""
+"""Staff accounts: Argon2id passwords or the directory (LDAP), offices, the login throttle,
+server-side sessions, demo accounts, API tokens."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Collection, Sequence
@@ -15,7 +16,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from auskunft.access import tables as t
+from auskunft.access.directory import Directory, Grant
 from auskunft.access.repository import LoginFailureRepository, Offices, StaffRepository
+from auskunft.core.audit import staff_acted
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import (
     AccountLocked,
@@ -35,6 +38,11 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
 # Verified against when a user name is unknown, so both cases take as long.
 _UNKNOWN_USER_HASH = _hasher.hash(secrets.token_hex(16))
+# The password hash of a directory user's row: no password matches it (not a hash at all).
+DIRECTORY_PASSWORD = "!directory"
+LOCAL = "local"
+LDAP = "ldap"
+log = logging.getLogger("auskunft.access")
 # A session's last-seen time is written at most this often (one write a minute, not a request).
 _TOUCH_EVERY = timedelta(seconds=60)
 # The office of the demo clerk, when the catalog has it (the demo catalog does).
@@ -65,6 +73,7 @@ class StaffAccount:
     locked: bool
     authorities: frozenset[str]
     participants: frozenset[str]
+    directory: bool = False  # managed by the directory (LDAP), no local password
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,7 @@ def create_user(
     if own.authorities or own.participants:
         uow.repo(StaffRepository).add_offices(user.id, own.authorities, own.participants)
         uow.repo(StaffRepository).flush()
+    staff_acted(uow, None, "account.created", "account", username, role, actor="system")
     return user
 
 
@@ -241,6 +251,7 @@ def list_users(uow: UnitOfWork, now: datetime) -> list[StaffAccount]:
                 locked=is_locked(user, now),
                 authorities=own.authorities,
                 participants=own.participants,
+                directory=user.source == LDAP,
             )
         )
     return accounts
@@ -270,10 +281,18 @@ def get_user(uow: UnitOfWork, username: str) -> t.StaffUser:
 def set_password(uow: UnitOfWork, username: str, password: str) -> None:
     """Replace a password; every session of the account ends. The caller commits."""
     user = get_user(uow, username)
+    if user.source == LDAP:
+        raise InvalidInput(
+            f"Das Konto „{username[:64]}“ wird im Verzeichnisdienst verwaltet; sein Passwort "
+            "wird dort geändert.",
+            message_en=f"The account '{username[:64]}' is managed by the directory; its "
+            "password is changed there.",
+        )
     user.password_hash = _hasher.hash(check_password(password))
     user.failed_logins = 0
     user.locked_until = None
     uow.repo(StaffRepository).delete_sessions_of(user.id)
+    staff_acted(uow, None, "account.password_set", "account", username, actor="system")
 
 
 def unlock(uow: UnitOfWork, username: str) -> None:
@@ -283,6 +302,7 @@ def unlock(uow: UnitOfWork, username: str) -> None:
     user = get_user(uow, username)
     user.failed_logins = 0
     user.locked_until = None
+    staff_acted(uow, None, "account.unlocked", "account", username, actor="system")
 
 
 def ensure_demo_accounts(
@@ -342,12 +362,24 @@ class Gate:
 @dataclass(frozen=True)
 class Attempt:
     """A login attempt past its gate: the stored hash to check the password against (a
-    dummy one for a name no account has, so both take as long) and the account's id."""
+    dummy one for a name no local account has, so both take as long), the account's id,
+    and whether the directory is asked (a name without a local account, with the
+    directory login on)."""
 
     username: str
     client: str
     user_id: int | None
     stored_hash: str
+    directory: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the expensive check found: whether the password is right and, for a directory
+    user, what their groups give (None: no mapped group, refused like a wrong password)."""
+
+    correct: bool
+    grant: Grant | None = None
 
 
 MAX_DOUBLINGS = 5  # the hardest proof asked is 2**5 = 32 times the base
@@ -401,19 +433,44 @@ def proof_fits(params: dict[str, str], username: str, required: int) -> bool:
     )
 
 
-def begin_login(uow: UnitOfWork, username: str, client: str) -> Attempt:
-    """Find the account behind a name (after the gate let the attempt through)."""
+def begin_login(uow: UnitOfWork, username: str, client: str, *, directory: bool = False) -> Attempt:
+    """Find the account behind a name (after the gate let the attempt through).
+
+    With the directory login on (`directory`), a local account of the name is checked
+    here as always; any other well-formed name (a directory user's row, or none) is the
+    directory's to check.
+    """
     # A name no account can have is not looked up (PostgreSQL refuses NUL in text).
     well_formed = _USERNAME.fullmatch(username) is not None
     user = uow.repo(StaffRepository).user_by_name(username) if well_formed else None
-    if user is None:
-        return Attempt(username, client, None, _UNKNOWN_USER_HASH)
-    return Attempt(username, client, user.id, user.password_hash)
+    if user is not None and user.source == LOCAL:
+        return Attempt(username, client, user.id, user.password_hash)
+    ask = directory and well_formed
+    return Attempt(username, client, user.id if user else None, _UNKNOWN_USER_HASH, ask)
 
 
 def check_password_hash(stored_hash: str, password: str) -> bool:
     """The expensive part (Argon2id, 64 MiB): the web edge runs it with bounded concurrency."""
     return _verify(stored_hash, password)
+
+
+def check_credentials(
+    attempt: Attempt, password: str, directory: Directory | None = None
+) -> Verdict:
+    """Check a password the way the attempt asks: Argon2id against the stored hash, and for
+    a directory attempt a bind at the directory. Blocking; the web edge runs it with
+    bounded concurrency. DirectoryUnavailable when the directory does not answer.
+
+    A directory attempt is checked against the dummy hash too, so that it costs what a
+    local account's check costs and the time does not tell local accounts from others.
+    """
+    correct = check_password_hash(attempt.stored_hash, password)
+    if not attempt.directory or directory is None:
+        return Verdict(correct and not attempt.directory)
+    found = directory.authenticate(attempt.username, password)
+    if found is None:
+        return Verdict(False)
+    return Verdict(True, directory.grant(found.groups))
 
 
 def finish_login(
@@ -423,19 +480,33 @@ def finish_login(
     correct: bool,
     policy: LoginPolicy,
     now: datetime,
+    *,
+    grant: Grant | None = None,
+    offices: OfficeDirectory | None = None,
 ) -> t.StaffUser:
     """Record the outcome of a checked password; the account on success.
 
     A wrong password or an unknown name counts one failure for the name and one for the
-    address and raises NotAuthenticated, with the same text in both cases. The caller
-    commits in every case, also when this raises, so failures are counted.
+    address and raises NotAuthenticated, with the same text in both cases; so does a
+    directory user whom no mapped group gives a role. A directory user the directory
+    vouched for gets (or keeps) a row of their own, with the role and the offices their
+    groups give now (`grant`; office ids the catalog, `offices`, does not know are left
+    out). The caller commits in every case, also when this raises, so failures are
+    counted.
     """
     failures = uow.repo(LoginFailureRepository)
-    user = uow.repo(StaffRepository).user(attempt.user_id) if attempt.user_id else None
+    if attempt.directory:
+        user = _directory_account(uow, attempt, correct, grant, now, offices)
+    else:
+        user = uow.repo(StaffRepository).user(attempt.user_id) if attempt.user_id else None
     if user is None or not correct:
         failures.count(
             [_name_key(attempt.username), _client_key(attempt.client)], now, now - policy.window
         )
+        # The log names the account when there is one; a typed name nobody has (it may be
+        # a password typed into the wrong field) only by its hash.
+        named = user.username if user is not None else _name_key(attempt.username)[:21]
+        staff_acted(uow, None, "login.failed", "account", named, actor=named)
         raise _wrong_login()
     if user.locked_until is not None and is_locked(user, now):
         raise _locked(user.locked_until)
@@ -444,11 +515,21 @@ def finish_login(
             "Demo-Konten sind im Produktivbetrieb gesperrt.",
             message_en="Demo accounts are refused in production.",
         )
-    if _hasher.check_needs_rehash(user.password_hash):
+    if user.source == LOCAL and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     failures.clear(_name_key(attempt.username))
     user.failed_logins = 0
     user.last_login_at = now
+    staff_acted(
+        uow,
+        None,
+        "login.succeeded",
+        "account",
+        user.username,
+        user.source,
+        actor=user.username,
+        actor_id=user.id,
+    )
     return user
 
 
@@ -459,21 +540,64 @@ def authenticate(
     policy: LoginPolicy,
     now: datetime,
     client: str = "local",
+    *,
+    directory: Directory | None = None,
+    offices: OfficeDirectory | None = None,
 ) -> t.StaffUser:
     """Check a login in one go (for callers without a web edge: tests, tools).
 
     NotAuthenticated for a wrong password or an unknown name; LimitReached while the
     address is refused; ProofRequired where the throttle asks for a proof of work, which
-    only the web edge can bring. The caller commits in every case.
+    only the web edge can bring; DirectoryUnavailable when the directory (if one is
+    given) does not answer. The caller commits in every case.
     """
     gate = login_gate(uow, username, client, policy, now)
     if gate.blocked_until is not None:
         raise client_blocked(gate.blocked_until, now)
     if gate.proof_max is not None:
         raise proof_required()
-    attempt = begin_login(uow, username, client)
-    correct = check_password_hash(attempt.stored_hash, password)
-    return finish_login(uow, attempt, password, correct, policy, now)
+    attempt = begin_login(uow, username, client, directory=directory is not None)
+    verdict = check_credentials(attempt, password, directory)
+    return finish_login(
+        uow, attempt, password, verdict.correct, policy, now, grant=verdict.grant, offices=offices
+    )
+
+
+def _directory_account(
+    uow: UnitOfWork,
+    attempt: Attempt,
+    correct: bool,
+    grant: Grant | None,
+    now: datetime,
+    offices: OfficeDirectory | None,
+) -> t.StaffUser | None:
+    """The row of a directory user the directory vouched for, made or brought up to date
+    with what their groups give; None when they are refused."""
+    repo = uow.repo(StaffRepository)
+    if not correct:
+        return None
+    if grant is None:
+        # In the directory, but in no mapped group (any more): refused, and sessions of an
+        # earlier login end now.
+        known = repo.user_by_name(attempt.username)
+        if known is not None and known.source == LDAP:
+            repo.delete_sessions_of(known.id)
+        return None
+    user = repo.directory_user(attempt.username, DIRECTORY_PASSWORD, grant.role, now)
+    if user.source != LDAP:
+        return None  # a local account of this name was made meanwhile: not the directory's
+    user.role = grant.role
+    authorities, participants = sorted(grant.authorities), sorted(grant.participants)
+    if offices is not None:
+        known_participants = offices.participant_ids(uow) if participants else ()
+        unknown = [a for a in authorities if offices.authority(uow, a) is None]
+        unknown += [p for p in participants if p not in known_participants]
+        if unknown:
+            log.warning("directory groups name offices the catalog lacks: %s", unknown)
+        authorities = [a for a in authorities if a not in unknown]
+        participants = [p for p in participants if p not in unknown]
+    repo.set_offices(user.id, authorities, participants)
+    return user
 
 
 def client_blocked(until: datetime, now: datetime) -> LimitReached:
@@ -601,6 +725,7 @@ def create_api_token(
     uow.repo(StaffRepository).add(
         t.ApiToken(name=name, token_hash=token_hash(token), created_at=now, user_id=owner)
     )
+    staff_acted(uow, None, "token.created", "token", name, username or "", actor="system")
     return token
 
 
@@ -641,3 +766,4 @@ def revoke_api_token(uow: UnitOfWork, name: str) -> None:
             message_en=f"There is no token '{name[:80]}'.",
         )
     row.revoked = True
+    staff_acted(uow, None, "token.revoked", "token", name, actor="system")

@@ -17,13 +17,16 @@ from auskunft.core.db.base import Base, UtcDateTime
 
 
 class StaffUser(Base):
-    """A member of staff who logs in: agent, clerk, editor, supervisor or admin."""
+    """A member of staff who logs in: agent, clerk, editor, supervisor or admin; a local
+    account or one of the directory (LDAP)."""
 
     __tablename__ = "staff_users"
     __table_args__ = (
         CheckConstraint(
-            "role in ('agent', 'clerk', 'editor', 'supervisor', 'admin')", name="ck_staff_role"
+            "role in ('agent', 'clerk', 'editor', 'supervisor', 'admin', 'dpo')",
+            name="ck_staff_role",
         ),
+        CheckConstraint("source in ('local', 'ldap')", name="ck_staff_source"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -35,6 +38,9 @@ class StaffUser(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # 'local': the password hash here decides; 'ldap': the directory does (the row is made
+    # and updated at each login from the directory's groups, and has no usable password).
+    source: Mapped[str] = mapped_column(String(10), default="local", server_default="local")
 
 
 class StaffAuthority(Base):

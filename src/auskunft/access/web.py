@@ -7,16 +7,19 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from auskunft.access import directory as ldap
 from auskunft.access import service as accounts
-from auskunft.access.service import Login, LoginPolicy
+from auskunft.access.service import Login, LoginPolicy, OfficeDirectory
+from auskunft.core.audit import staff_acted
 from auskunft.core.config import Settings
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import (
@@ -27,6 +30,7 @@ from auskunft.core.errors import (
     NotAuthenticated,
     Unavailable,
 )
+from auskunft.core.principal import Role
 from auskunft.core.proof import challenge as make_challenge
 from auskunft.core.proof import check as check_proof
 from auskunft.core.web.client import client_address
@@ -44,6 +48,9 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "auskunft_session"
 LOGIN_CSRF_COOKIE = "auskunft_login_csrf"
 STAFF_HOME = "/desk"
+# Where a login without another target leads, by role (the desk otherwise): the
+# data-protection officer does not take calls.
+HOME_OF = {Role.DPO.value: "/admin/protokoll"}
 
 
 def policy(settings: Settings) -> LoginPolicy:
@@ -62,6 +69,41 @@ def policy(settings: Settings) -> LoginPolicy:
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def directory_of(settings: Settings) -> ldap.Directory | None:
+    """The directory the settings name (AUSKUNFT_LDAP_*), or None: local accounts only."""
+    if not settings.ldap_url:
+        return None
+    return ldap.configure(
+        url=settings.ldap_url,
+        user_base=settings.ldap_user_base,
+        user_filter=settings.ldap_user_filter,
+        bind_dn=settings.ldap_bind_dn,
+        bind_password=settings.ldap_password(),
+        group_base=settings.ldap_group_base,
+        group_filter=settings.ldap_group_filter,
+        start_tls=settings.ldap_start_tls,
+        ca_file=str(settings.ldap_ca_file) if settings.ldap_ca_file else None,
+        timeout=settings.ldap_timeout,
+        role_groups=settings.ldap_role_groups,
+        office_groups=settings.ldap_authority_groups,
+    )
+
+
+def _directory(request: Request) -> ldap.Directory | None:
+    """The app's directory (made on first use), or None."""
+    state = request.app.state
+    if not hasattr(state, "directory"):
+        state.directory = directory_of(_settings(request))
+    found: ldap.Directory | None = state.directory
+    return found
+
+
+def _offices(request: Request) -> OfficeDirectory | None:
+    """The catalog's answer which offices exist, where the composition handed it over."""
+    found: OfficeDirectory | None = getattr(request.app.state, "offices", None)
+    return found
 
 
 # Resolved logins are remembered for LoginCache.SECONDS, so the desk's live search (a
@@ -166,15 +208,19 @@ def login_page(request: Request, next: str = STAFF_HOME) -> Response:
     return _login_form(request, safe_next(next, STAFF_HOME))
 
 
+T = TypeVar("T")
+
+
 class PasswordChecks:
-    """Argon2id with bounded work: at most `slots` checks run at once (64 MiB each), on
-    threads of their own, so a flood of logins neither fills the memory nor takes the
-    threads that serve the desk; more than `queue` waiting are refused at once (503)."""
+    """Password checks with bounded work: at most `slots` run at once (Argon2id, 64 MiB
+    each, or a bind at the directory), on threads of their own, so a flood of logins
+    neither fills the memory nor takes the threads that serve the desk; more than
+    `queue` waiting are refused at once (503)."""
 
     def __init__(self, slots: int, queue: int) -> None:
         self.slots = slots
         self.queue = queue
-        self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="argon2")
+        self._pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="login")
         self._waiting = 0
         self._lock = threading.Lock()
 
@@ -187,16 +233,20 @@ class PasswordChecks:
                 message_en="Very many logins right now. Please try again in a minute.",
             )
 
-    async def check(self, stored_hash: str, password: str) -> bool:
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Run one check (a blocking callable) on the pool, waiting without a thread."""
         with self._lock:
             self.refuse_if_full()
             self._waiting += 1
         try:
-            future = self._pool.submit(accounts.check_password_hash, stored_hash, password)
-            return await asyncio.wrap_future(future)
+            return await asyncio.wrap_future(self._pool.submit(work, *args))
         finally:
             with self._lock:
                 self._waiting -= 1
+
+    async def check(self, stored_hash: str, password: str) -> bool:
+        """Argon2id: whether the password matches the stored hash."""
+        return await self.run(accounts.check_password_hash, stored_hash, password)
 
 
 def password_checks(request: Request) -> PasswordChecks:
@@ -230,8 +280,12 @@ def _gate(
                     raise accounts.proof_required() from None
                 if not accounts.proof_fits(params, username, gate.proof_max):
                     raise accounts.proof_required()
-            attempt = accounts.begin_login(uow, username, client)
+            attempt = accounts.begin_login(
+                uow, username, client, directory=_directory(request) is not None
+            )
         except (LimitReached, NotAuthenticated) as exc:
+            why = "address" if isinstance(exc, LimitReached) else "proof"
+            staff_acted(uow, None, "login.refused", "client", client, why, actor="")
             uow.commit()
             return None, exc
         uow.commit()
@@ -239,19 +293,33 @@ def _gate(
 
 
 def _finish(
-    request: Request, attempt: accounts.Attempt, password: str, correct: bool, now: datetime
-) -> tuple[str | None, Exception | None]:
-    """Record the outcome; a new session's token on success, or the refusal."""
+    request: Request,
+    attempt: accounts.Attempt,
+    password: str,
+    verdict: accounts.Verdict,
+    now: datetime,
+) -> tuple[str | None, Exception | str | None]:
+    """Record the outcome: a new session's token and the role's home (if not the desk) on
+    success, or the refusal."""
     rules = policy(_settings(request))
     with UnitOfWork(request.app.state.engine) as uow:
         try:
-            user = accounts.finish_login(uow, attempt, password, correct, rules, now)
+            user = accounts.finish_login(
+                uow,
+                attempt,
+                password,
+                verdict.correct,
+                rules,
+                now,
+                grant=verdict.grant,
+                offices=_offices(request),
+            )
         except (NotAuthenticated, AccountLocked, Forbidden) as exc:
             uow.commit()  # failures count, also when the login is refused
             return None, exc
-        token, _ = accounts.start_session(uow, user, rules, now)
+        token, started = accounts.start_session(uow, user, rules, now)
         uow.commit()
-    return token, None
+    return token, HOME_OF.get(started.role)
 
 
 @router.post("/anmelden/pruefung")
@@ -313,11 +381,19 @@ async def login_submit(
     if attempt is None:
         assert isinstance(refused, LimitReached | NotAuthenticated)
         return _login_form(request, target, _message(refused, english), refused.status, typed)
-    correct = await checks.check(attempt.stored_hash, password)
-    token, failed = await run_in_threadpool(_finish, request, attempt, password, correct, now)
+    try:
+        verdict = await checks.run(
+            accounts.check_credentials, attempt, password, _directory(request)
+        )
+    except ldap.DirectoryUnavailable as exc:
+        # Nothing is counted and nothing else is tried: the login waits for the directory.
+        return _login_form(request, target, _message(exc, english), exc.status, typed)
+    token, failed = await run_in_threadpool(_finish, request, attempt, password, verdict, now)
     if token is None:
         assert isinstance(failed, NotAuthenticated | AccountLocked | Forbidden)
         return _login_form(request, target, _message(failed, english), failed.status, typed)
+    if isinstance(failed, str) and target == STAFF_HOME:
+        target = failed  # the role's own start page
     settings = _settings(request)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -331,7 +407,7 @@ async def login_submit(
 
 
 def _message(
-    exc: InvalidInput | NotAuthenticated | AccountLocked | Forbidden | LimitReached,
+    exc: InvalidInput | NotAuthenticated | AccountLocked | Forbidden | LimitReached | Unavailable,
     english: bool,
 ) -> str:
     return exc.message_en if english else exc.message
