@@ -127,6 +127,7 @@ def test_the_slices_plug_their_jobs_tasks_and_listeners_into_the_core() -> None:
     assert list(registered.periodic) == [
         "appointments.expire_holds",
         "appointments.purge",
+        "audit.prune",
         "concerns.escalate",
         "concerns.housekeeping",
     ]

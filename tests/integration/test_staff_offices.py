@@ -198,7 +198,14 @@ def test_the_demo_clerk_works_at_the_kassel_buergerbuero(fresh_url: str) -> None
     with UnitOfWork(get_engine(fresh_url)) as uow:
         created = ensure_demo_accounts(uow, NOW, offices=catalog_reads)
         uow.commit()
-    assert [role for _, role, _ in created] == ["agent", "clerk", "editor", "supervisor", "admin"]
+    assert [role for _, role, _ in created] == [
+        "agent",
+        "clerk",
+        "editor",
+        "supervisor",
+        "admin",
+        "dpo",
+    ]
     with UnitOfWork(get_engine(fresh_url)) as uow:
         offices = {a.username: a.authorities for a in list_users(uow, NOW)}
     assert offices["demo-clerk"] == frozenset({KASSEL})

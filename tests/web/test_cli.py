@@ -122,7 +122,14 @@ def test_db_init_shows_the_demo_passwords_once(fresh_url: str) -> None:
     first = cli(fresh_url, "db", "init")
     assert first.returncode == 0, first.stderr
     accounts = re.findall(r"^\s+(demo-\w+)\s+(\w+)\s+(\S{16})$", first.stdout, re.M)
-    assert [role for _, role, _ in accounts] == ["agent", "clerk", "editor", "supervisor", "admin"]
+    assert [role for _, role, _ in accounts] == [
+        "agent",
+        "clerk",
+        "editor",
+        "supervisor",
+        "admin",
+        "dpo",
+    ]
     again = cli(fresh_url, "db", "init")
     assert again.returncode == 0 and "demo-" not in again.stdout
 

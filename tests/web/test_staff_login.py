@@ -310,9 +310,16 @@ def test_demo_accounts_are_created_once_per_role(module_url: str) -> None:
         first = ensure_demo_accounts(uow, datetime.now(UTC))
         second = ensure_demo_accounts(uow, datetime.now(UTC))
         uow.commit()
-    assert [role for _, role, _ in first] == ["agent", "clerk", "editor", "supervisor", "admin"]
+    assert [role for _, role, _ in first] == [
+        "agent",
+        "clerk",
+        "editor",
+        "supervisor",
+        "admin",
+        "dpo",
+    ]
     assert second == []
-    assert len({password for _, _, password in first}) == 5
+    assert len({password for _, _, password in first}) == 6
 
 
 @settings(

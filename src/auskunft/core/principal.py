@@ -24,6 +24,7 @@ class Role(StrEnum):
     EDITOR = "editor"  # keeps the catalog current
     SUPERVISOR = "supervisor"  # leads the service center: every office, statistics
     ADMIN = "admin"  # runs the installation: accounts, every office
+    DPO = "dpo"  # data-protection officer: reads the audit log, answers citizens' requests
 
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)

@@ -21,6 +21,7 @@ from auskunft.appointments.repository import AppointmentRepository
 from auskunft.appointments.service import booking
 from auskunft.appointments.service.calendars import BookingPolicy, load_calendar
 from auskunft.catalog.service import reads as catalog_reads
+from auskunft.core.audit import staff_acted
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import Conflict, InvalidInput, NotFound
 from auskunft.core.principal import Login, owned_or_not_found
@@ -98,7 +99,20 @@ def cancel_by_staff(
     except NotFound as exc:
         raise _no_such_code() from exc
     row.changed_by = staff_id
+    _audit(uow, viewer, staff_id, "appointment.cancelled", code)
     return row
+
+
+def _audit(
+    uow: UnitOfWork,
+    viewer: Login | None,
+    staff_id: int | None,
+    action: str,
+    code: str,
+    detail: str = "",
+) -> None:
+    """Tell the audit log what staff did to a visit (the code names it, not the person)."""
+    staff_acted(uow, viewer, action, "appointment", code, detail, actor=f"staff:{staff_id}")
 
 
 def reschedule_by_staff(
@@ -122,6 +136,7 @@ def reschedule_by_staff(
     except NotFound as exc:
         raise _no_such_code() from exc
     row.changed_by = staff_id
+    _audit(uow, viewer, staff_id, "appointment.moved", code, start.isoformat())
     return row
 
 
@@ -174,6 +189,7 @@ def mark_attendance(
     row.status = status
     row.changed_at = now
     row.changed_by = staff_id
+    _audit(uow, viewer, staff_id, "appointment.attendance", row.code, status)
     return row
 
 
@@ -201,6 +217,7 @@ def confirm_reservation(
     row.expires_at = None
     row.changed_at = now
     row.changed_by = staff_id
+    _audit(uow, viewer, staff_id, "appointment.confirmed", row.code)
     return row
 
 
@@ -394,6 +411,8 @@ def day_agenda(
             message_en="No location takes appointments yet.",
         )
     location_id = location_id or places[0][0]
+    if viewer is not None:  # the day list shows the visitors' names: a view of personal data
+        staff_acted(uow, viewer, "agenda.viewed", "location", location_id, day.isoformat())
     calendar = uow.repo(AppointmentRepository).calendar(location_id)
     if calendar is None or location_id not in dict(places):
         raise NotFound(

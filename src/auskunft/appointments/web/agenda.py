@@ -62,6 +62,7 @@ def _page(
     now = datetime.now(UTC)
     day = day or local_day(now)
     view = agenda.day_agenda(uow, location_id=location, day=day, now=now, viewer=login)
+    uow.commit()  # the view of the visitors' names is recorded in the audit log
     return render(
         request,
         "agenda.html",

@@ -14,7 +14,9 @@ so this is the one place that decides.
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from auskunft.core.audit import reset_client, set_client
 from auskunft.core.proxies import parse_proxies, resolve
 
 
@@ -25,3 +27,32 @@ def client_address(request: Request) -> str:
     if not setting:
         return peer
     return resolve(peer, request.headers.get("x-forwarded-for"), parse_proxies(setting))
+
+
+class ClientContext:
+    """ASGI middleware: the client address of each request, for the audit log
+    (`core.audit.current_client`), computed by the same rule as `client_address`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        peer = scope.get("client")
+        address = peer[0] if peer else "unknown"
+        setting = (
+            getattr(scope["app"].state.settings, "trusted_proxies", "") if "app" in scope else ""
+        )
+        if setting:
+            forwarded = None
+            for name, value in scope.get("headers", []):
+                if name == b"x-forwarded-for":
+                    forwarded = value.decode("latin-1")
+            address = resolve(address, forwarded, parse_proxies(setting))
+        token = set_client(address)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            reset_client(token)

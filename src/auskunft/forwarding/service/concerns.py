@@ -20,8 +20,9 @@ from auskunft.access import service as access
 from auskunft.catalog.model.jurisdiction import Jurisdiction
 from auskunft.catalog.service import listing as catalog_listing
 from auskunft.catalog.service import reads as catalog_reads
+from auskunft.core.audit import staff_acted
 from auskunft.core.db.uow import UnitOfWork
-from auskunft.core.errors import InvalidInput, NotFound
+from auskunft.core.errors import Forbidden, InvalidInput, NotFound
 from auskunft.core.hours import BERLIN, WeeklyHours
 from auskunft.core.jobs.queue import enqueue_all
 from auskunft.core.mail.smtp import check_address
@@ -153,6 +154,8 @@ def _step(
             text=text,
         )
     )
+    if login is not None:  # staff changed a concern: the audit log learns of it
+        staff_acted(uow, login, f"concern.{kind.value}", "concern", row.id, authority_id or "")
 
 
 def _mails(
@@ -447,6 +450,7 @@ def open_concern(
             concern_id=row.id, staff_id=login.user_id, username=login.username, at=now, via=via
         )
     )
+    staff_acted(uow, login, "concern.viewed", "concern", row.id, via)
     return row
 
 
@@ -653,7 +657,12 @@ def forward(
     if not login.has(Role.AGENT, Role.SUPERVISOR, Role.ADMIN) and not login.sees(
         authority=policy.service_center
     ):
-        raise NotFound(NOT_FOUND[0], message_en=NOT_FOUND[1])
+        # A role refusal, whichever concern is asked for (an office returns, it does not
+        # forward): 403, as the route table has it.
+        raise Forbidden(
+            "Weiterleiten kann das Servicecenter; eine Dienststelle gibt ein Anliegen zurück.",
+            message_en="The service center forwards; an office returns a concern.",
+        )
     row = _visible(login, _repo(uow).get(concern_id))
     office = _authority_or_invalid(uow, authority_id)
     target = move("forward", row.status)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from auskunft.core.errors import AuskunftError
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import SettingsDep, Uow, api_caller, component
+from auskunft.core.web.openapi import errors
+from auskunft.core.web.params import RowId
 from auskunft.core.web.ratelimit import limit
 from auskunft.forwarding.model.concern import Citizen
 from auskunft.forwarding.service import concerns
@@ -49,6 +51,8 @@ def staff(caller: Annotated[Login | None, Depends(api_caller)]) -> Login:
 
 
 Staff = Annotated[Login, Depends(staff)]
+# A step on a concern with a body (400: a body that is no JSON at all).
+WITH_BODY = errors(400, 401, 403, 404, 409, 422, 503)
 Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
 
 
@@ -118,7 +122,7 @@ def _shown(uow: Any, login: Login, concern_id: int, now: datetime) -> dict[str, 
     return concerns.full(uow, row, now)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(400, 401, 403, 404, 422, 503))
 def create(
     body: ConcernIn, uow: Uow, settings: SettingsDep, search: Search, login: Staff
 ) -> dict[str, Any]:
@@ -154,7 +158,7 @@ def create(
     return concerns.full(uow, row, now)
 
 
-@router.get("")
+@router.get("", responses=errors(401, 403, 422, 503))
 def listing(
     uow: Uow,
     login: Staff,
@@ -175,19 +179,21 @@ def listing(
     return {"concerns": found, "count": len(found)}
 
 
-@router.get("/overview")
+@router.get("/overview", responses=errors(401, 403, 503))
 def supervisor_overview(uow: Uow, login: Staff) -> dict[str, Any]:
     """Every overdue and returned concern (the supervisor's list)."""
-    if not login.has(Role.SUPERVISOR, Role.ADMIN, Role.AGENT):
+    if not login.has(Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden(
-            "Die Übersicht ist für das Servicecenter.",
-            message_en="The overview is for the service center.",
+            "Die Übersicht sehen die Leitung und die Administration (wie die Seite "
+            "/admin/anliegen).",
+            message_en="The overview is for supervisors and administrators (as the page "
+            "/admin/anliegen).",
         )
     found = concerns.supervisor_list(uow, now=_now())
     return {"concerns": found, "count": len(found)}
 
 
-@router.get("/access-log")
+@router.get("/access-log", responses=errors(401, 403, 503))
 def access_log(uow: Uow, login: Staff) -> dict[str, Any]:
     """Who opened which concern's personal data in the last 30 days (supervisors)."""
     if not login.has(Role.SUPERVISOR, Role.ADMIN):
@@ -198,44 +204,44 @@ def access_log(uow: Uow, login: Staff) -> dict[str, Any]:
     return {"accesses": concerns.access_log(uow, now=_now())}
 
 
-@router.get("/track/{code}", dependencies=[Depends(limit)])
+@router.get("/track/{code}", dependencies=[Depends(limit)], responses=errors(404, 422, 429, 503))
 def track(uow: Uow, code: str) -> dict[str, Any]:
     """The citizen's view by tracking code: no personal data, not the question."""
     return concerns.track(uow, code[:64], now=_now())
 
 
-@router.get("/{concern_id}")
-def get(uow: Uow, login: Staff, concern_id: int) -> dict[str, Any]:
+@router.get("/{concern_id}", responses=errors(401, 403, 404, 422, 503))
+def get(uow: Uow, login: Staff, concern_id: RowId) -> dict[str, Any]:
     now = _now()
     shown = _shown(uow, login, concern_id, now)
     uow.commit()  # the access record
     return shown
 
 
-@router.post("/{concern_id}/take")
-def take(uow: Uow, login: Staff, concern_id: int) -> dict[str, Any]:
+@router.post("/{concern_id}/take", responses=errors(401, 403, 404, 409, 422, 503))
+def take(uow: Uow, login: Staff, concern_id: RowId) -> dict[str, Any]:
     now = _now()
     concerns.take(uow, login, concern_id, now=now)
     return _done(uow, login, concern_id, now)
 
 
-@router.post("/{concern_id}/answer")
-def answer(uow: Uow, login: Staff, concern_id: int, body: AnswerIn) -> dict[str, Any]:
+@router.post("/{concern_id}/answer", responses=WITH_BODY)
+def answer(uow: Uow, login: Staff, concern_id: RowId, body: AnswerIn) -> dict[str, Any]:
     now = _now()
     concerns.answer(uow, login, concern_id, text=body.text, via=body.via, now=now)
     return _done(uow, login, concern_id, now)
 
 
-@router.post("/{concern_id}/return")
-def give_back(uow: Uow, login: Staff, concern_id: int, body: ReturnIn) -> dict[str, Any]:
+@router.post("/{concern_id}/return", responses=WITH_BODY)
+def give_back(uow: Uow, login: Staff, concern_id: RowId, body: ReturnIn) -> dict[str, Any]:
     now = _now()
     concerns.give_back(uow, login, concern_id, reason=body.reason, now=now)
     return _done(uow, login, concern_id, now)
 
 
-@router.post("/{concern_id}/forward")
+@router.post("/{concern_id}/forward", responses=WITH_BODY)
 def forward(
-    uow: Uow, settings: SettingsDep, login: Staff, concern_id: int, body: ForwardIn
+    uow: Uow, settings: SettingsDep, login: Staff, concern_id: RowId, body: ForwardIn
 ) -> dict[str, Any]:
     now = _now()
     concerns.forward(
@@ -249,16 +255,16 @@ def forward(
     return _done(uow, login, concern_id, now)
 
 
-@router.post("/{concern_id}/note")
-def note(uow: Uow, login: Staff, concern_id: int, body: TextIn) -> dict[str, Any]:
+@router.post("/{concern_id}/note", responses=WITH_BODY)
+def note(uow: Uow, login: Staff, concern_id: RowId, body: TextIn) -> dict[str, Any]:
     now = _now()
     concerns.note(uow, login, concern_id, text=body.text, now=now)
     return _done(uow, login, concern_id, now)
 
 
-@router.post("/{concern_id}/ask")
+@router.post("/{concern_id}/ask", responses=WITH_BODY)
 def ask(
-    uow: Uow, settings: SettingsDep, login: Staff, concern_id: int, body: TextIn
+    uow: Uow, settings: SettingsDep, login: Staff, concern_id: RowId, body: TextIn
 ) -> dict[str, Any]:
     """A question back to the citizen: waiting_for_citizen, the clock stops."""
     now = _now()
@@ -267,9 +273,9 @@ def ask(
     return _done(uow, login, concern_id, now)
 
 
-@router.post("/{concern_id}/resume")
+@router.post("/{concern_id}/resume", responses=WITH_BODY)
 def resume(
-    uow: Uow, settings: SettingsDep, login: Staff, concern_id: int, body: OptionalTextIn
+    uow: Uow, settings: SettingsDep, login: Staff, concern_id: RowId, body: OptionalTextIn
 ) -> dict[str, Any]:
     """The citizen replied: in_progress again, the clock runs on."""
     now = _now()
