@@ -19,6 +19,10 @@ OUTCOMES = ("answered", "appointment", "forwarded", "other")
 # Telephony clocks drift a little; a contact may end this far "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
 LONGEST_CONTACT = timedelta(hours=12)
+# A contact is reported when it ends, or by a telephony system that was down a while; a
+# contact older than this is no report of the service center's day (and times near the
+# years 1 and 9999 overflow in time-zone arithmetic).
+OLDEST_CONTACT = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,11 @@ def validate(uow: UnitOfWork, contact: NewContact, areas: set[str], now: datetim
         )
     if contact.ended_at > now + CLOCK_SKEW:
         raise _invalid("Der Kontakt endet in der Zukunft.", "The contact ends in the future.")
+    if contact.started_at < now - OLDEST_CONTACT:
+        raise _invalid(
+            "Der Kontakt begann vor mehr als 30 Tagen; so alte Kontakte werden nicht erfasst.",
+            "The contact started more than 30 days ago; contacts this old are not logged.",
+        )
     if contact.ended_at - contact.started_at > LONGEST_CONTACT:
         raise _invalid(
             "Ein Kontakt dauert höchstens 12 Stunden.", "A contact lasts at most 12 hours."

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auskunft.core.principal import Login
 from auskunft.core.web.deps import Uow, api_caller, component
+from auskunft.core.web.openapi import errors
 from auskunft.desk import service as contacts
 from auskunft.search.service.engine import SearchEngine
 
@@ -29,7 +30,7 @@ class ContactIn(BaseModel):
     municipality: str | None = Field(default=None, max_length=80)
 
 
-@router.post("/contacts", status_code=201)
+@router.post("/contacts", status_code=201, responses=errors(400, 401, 422, 503))
 def create_contact(
     body: ContactIn,
     uow: Uow,

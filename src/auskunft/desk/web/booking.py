@@ -23,7 +23,7 @@ from auskunft.core.errors import AuskunftError, InvalidInput
 from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, check_csrf, require
-from auskunft.core.web.params import parse_day
+from auskunft.core.web.params import parse_plausible_day, plausible_day
 from auskunft.core.web.render import language_of, render
 from auskunft.desk.web.desk import (
     Policy,
@@ -79,6 +79,12 @@ def _message(request: Request, exc: AuskunftError) -> str:
     return exc.message_en if language_of(request) == "en" else exc.message
 
 
+def _day(tag: str) -> date | None:
+    """The day asked for (?tag=); None for the first free one. Days years away are refused
+    (422): nothing is bookable there, and the date arithmetic near the year 9999 overflows."""
+    return parse_plausible_day(tag, today=booking.local_day(datetime.now(UTC)))
+
+
 def _start(value: str) -> datetime:
     """The chosen start time of a form (an offered slot, ISO 8601 with offset)."""
     try:
@@ -87,6 +93,16 @@ def _start(value: str) -> datetime:
         raise InvalidInput(
             "Bitte eine der freien Uhrzeiten wählen.", message_en="Please choose one of the times."
         ) from exc
+
+
+def _day_of(start: str) -> date | None:
+    """The day of a chosen start, to show that day's times again; None for a start that is
+    no time or lies years away (the refusal's form opens at the first free day instead)."""
+    try:
+        day = _start(start).astimezone(BERLIN).date()
+        return plausible_day(day, today=booking.local_day(datetime.now(UTC)))
+    except (InvalidInput, OverflowError):  # near the years 1 and 9999 the zone overflows
+        return None
 
 
 def _desk_page(
@@ -142,7 +158,7 @@ def booking_times(
         raise InvalidInput(
             "Bitte zuerst eine Leistung öffnen.", message_en="Please open a service first."
         )
-    day = parse_day(tag)
+    day = _day(tag)
     if _fragment(request):
         card = service_card(request, uow, call.search, leistung, place)
         response = render(
@@ -227,10 +243,7 @@ def _booking_refused(
     """The booking form again, with what was typed and why it did not work."""
     if not service:
         raise exc
-    try:
-        day: date | None = _start(start).astimezone(BERLIN).date()
-    except InvalidInput:
-        day = None
+    day = _day_of(start)
     request = call.request
     card = service_card(request, call.uow, call.search, service, place)
     kept: dict[str, Any] = {
@@ -322,7 +335,7 @@ def find_booking(call: DeskCall, code: str = "", tag: str = "", erledigt: str = 
     return _show_appointment(
         call,
         code,
-        day=parse_day(tag),
+        day=_day(tag),
         done=erledigt if erledigt in ("abgesagt", "verschoben") else "",
     )
 

@@ -46,11 +46,16 @@ router = APIRouter(include_in_schema=False)
 
 # The desk is every staff member's start page (the search, the card, the links to the
 # other staff pages); booking for a caller has its own, narrower roles (desk/web/booking.py).
-DESK_ROLES = tuple(Role)
+# Every role that answers or reads at the service center; the data-protection officer
+# works on the audit log and citizens' requests, not on calls.
+DESK_ROLES = tuple(role for role in Role if role is not Role.DPO)
 StaffLogin = Annotated[Login, Depends(require(*DESK_ROLES))]
 Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
 Policy = Annotated[BookingPolicy, Depends(component(BookingPolicy))]
 RESULTS = 8
+# Row ids in the address (the contact just logged, the concern just forwarded) are integer
+# columns: a larger number is no row, and SQLite cannot even compare it (an overflow, 500).
+ROW_ID_MAX = 2**31 - 1
 
 
 def caller_place(search: SearchEngine, wanted: str | None) -> str:
@@ -233,8 +238,8 @@ def desk(
     leistung: str = "",
     kanal: str = "",
     beginn: str = "",
-    erfasst: Annotated[int | None, Query()] = None,
-    anliegen: Annotated[int | None, Query()] = None,
+    erfasst: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+    anliegen: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
 ) -> HTMLResponse:
     place = caller_place(search, gemeinde or None)
     context = page_context(
