@@ -15,7 +15,7 @@ SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagge
 CHROMIUM := /usr/bin/chromium
 SLAPD := /usr/sbin/slapd
 
-.PHONY: run serve test lint typecheck unit install assets chromium slapd bench bench-booking bench-compare screenshots clean
+.PHONY: run serve test lint typecheck unit install assets chromium slapd postgresql bench bench-booking bench-compare screenshots clean
 
 # The Python install waits for the front-end files (order only: no reinstall when they change).
 $(STAMP): requirements.lock pyproject.toml | assets
@@ -58,13 +58,21 @@ slapd:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slapd ldap-utils; \
 	fi
 
+# The PostgreSQL restart test starts its own server with Debian's binaries (tests/pg_server.py).
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	fi
+
 install: $(STAMP) assets
 
 run: $(STAMP) assets
 	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft db init
 	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) assets chromium slapd lint typecheck unit
+test: $(STAMP) assets chromium slapd postgresql lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -74,7 +82,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) assets chromium slapd
+unit: $(STAMP) assets chromium slapd postgresql
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

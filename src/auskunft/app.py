@@ -15,10 +15,13 @@ from auskunft.appointments.service.calendars import BookingPolicy
 from auskunft.appointments.web import agenda
 from auskunft.appointments.web import api as appointments_api
 from auskunft.appointments.web import portal as booking
+from auskunft.audit import web as audit_web
 from auskunft.bootstrap import open_catalog
+from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.config import Settings, get_settings
 from auskunft.core.jobs.worker import InlineWorker
 from auskunft.core.web import apidocs, errors, health
+from auskunft.core.web.client import ClientContext
 from auskunft.core.web.ratelimit import RateLimiter
 from auskunft.core.web.security import PRIVATE_PATHS, SecurityHeaders
 from auskunft.core.web.timing import ServerTiming
@@ -29,6 +32,7 @@ from auskunft.desk.web import forward as desk_forward
 from auskunft.forwarding.web import api as forwarding_api
 from auskunft.forwarding.web import citizen, concerns_api, inbox, open311
 from auskunft.portal.web import api, pages
+from auskunft.privacy import web as privacy
 from auskunft.search.service.engine import SearchEngine
 
 
@@ -84,6 +88,9 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.state.authenticate = auth.authenticate
     app.state.remembered_login = auth.remembered_login
     app.state.verify_token = auth.verify_api_token
+    # Which offices exist, for the offices of directory users (the access slice stands
+    # below the catalog and is handed its reads, as the command line does).
+    app.state.offices = catalog_reads
     app.state.rate_limiter = RateLimiter(
         settings.rate_limit_per_minute, enabled=settings.rate_limits == "on"
     )
@@ -105,7 +112,11 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(desk_forward.router)
     app.include_router(agenda.router)
     app.include_router(booking.router)
+    app.include_router(audit_web.router)
+    app.include_router(audit_web.pages)
+    app.include_router(privacy.router)
     app.add_middleware(ServerTiming)
+    app.add_middleware(ClientContext)  # the client address of each request, for the audit
     # Around routes, error handlers and static files: the headers go on every answer (the
     # 500 handler, which Starlette runs outside all middleware, adds them itself).
     app.add_middleware(

@@ -18,6 +18,7 @@ def load_tables() -> None:
     between slices are named by string and resolved against it)."""
     import auskunft.access.tables
     import auskunft.appointments.tables
+    import auskunft.audit.tables
     import auskunft.catalog.tables
     import auskunft.core.jobs.tables
     import auskunft.core.mail.tables

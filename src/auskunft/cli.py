@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from auskunft.access import cli as access_cli
 from auskunft.appointments import cli as appointments_cli
+from auskunft.audit import cli as audit_cli
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.cli import CliContext, context, engine, fail, progress, work
 from auskunft.core.config import get_settings
@@ -91,6 +92,7 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(access_cli.user)
 main.add_command(access_cli.token)
+main.add_command(audit_cli.audit_group)
 main.add_command(appointments_cli.calendar)
 main.add_command(forwarding_cli.service_calendar)
 main.add_command(forwarding_cli.concerns_group)

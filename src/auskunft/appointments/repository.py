@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -227,6 +228,13 @@ def _driver_rows(
     try:
         cursor.execute(compiled.string, args)
         return list(cursor.fetchall())
+    except dialect.loaded_dbapi.Error as error:
+        # The driver's own error, wrapped as SQLAlchemy's execute would wrap it: a lost
+        # connection (a database restart) is an OperationalError, which the web answers
+        # with 503, not 500.
+        raise DBAPIError.instance(
+            compiled.string, args, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
     finally:
         cursor.close()
 
@@ -239,6 +247,11 @@ def _steps(cells: Sequence[int]) -> dict[str, int] | None:
     if step > 0 and list(range(cells[0], cells[-1] + 1, step)) == list(cells):
         return {"first": cells[0], "last": cells[-1], "step": step}
     return None
+
+
+def _escaped(text: str) -> str:
+    """A text for LIKE, its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class AppointmentRepository:
@@ -539,3 +552,65 @@ class AppointmentRepository:
         self.session.execute(
             update(t.WaitlistEntry).where(t.WaitlistEntry.id == entry_id).values(status=status)
         )
+
+    # -- a person's data (DSGVO Art. 15 and 17) ---------------------------------------
+    # A search by phone compares digits (core.phone), which no index holds: it reads the
+    # numbers of the rows that still have one, a range of the column's index ("> ''"
+    # skips the empty values of purged rows, on every collation), so its cost grows with
+    # the retention period, not with the years of history.
+    def of_mailbox(self, email_key: str, *, for_update: bool = False) -> Sequence[t.Appointment]:
+        """Every visit booked with an address that reaches this mailbox (core.email.limit_key)."""
+        query = select(t.Appointment).where(t.Appointment.email_key == email_key)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query.order_by(t.Appointment.id)).all()
+
+    def phones(self) -> Sequence[tuple[int, str]]:
+        """(id, phone) of every visit that still holds a phone number."""
+        query = select(t.Appointment.id, t.Appointment.phone).where(t.Appointment.phone > "")
+        return [(int(i), str(p)) for i, p in self.session.execute(query).all()]
+
+    def by_ids(self, ids: Sequence[int], *, for_update: bool = False) -> list[t.Appointment]:
+        found: list[t.Appointment] = []
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            query = select(t.Appointment).where(t.Appointment.id.in_(wanted[start : start + 500]))
+            if for_update:
+                # Locked, and read anew: a row loaded before may have changed meanwhile.
+                query = query.with_for_update().execution_options(populate_existing=True)
+            found += self.session.scalars(query.order_by(t.Appointment.id)).all()
+        return found
+
+    def waitlist_emails(self, domain: str) -> Sequence[tuple[int, str]]:
+        """(id, e-mail address) of every waitlist entry that still holds one at this domain
+        (in any case); the caller compares the mailboxes."""
+        query = select(t.WaitlistEntry.id, t.WaitlistEntry.email).where(
+            t.WaitlistEntry.email > "",
+            func.lower(t.WaitlistEntry.email).like("%@" + _escaped(domain.lower()), escape="\\"),
+        )
+        return [(int(i), str(e)) for i, e in self.session.execute(query).all()]
+
+    def waitlist_phones(self) -> Sequence[tuple[int, str]]:
+        """(id, phone) of every waitlist entry that still holds one."""
+        query = select(t.WaitlistEntry.id, t.WaitlistEntry.phone).where(t.WaitlistEntry.phone > "")
+        return [(int(i), str(p)) for i, p in self.session.execute(query).all()]
+
+    def waitlist_entries(self, ids: Sequence[int]) -> list[t.WaitlistEntry]:
+        found: list[t.WaitlistEntry] = []
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = select(t.WaitlistEntry).where(t.WaitlistEntry.id.in_(chunk))
+            found += self.session.scalars(query.order_by(t.WaitlistEntry.id)).all()
+        return found
+
+    def delete_waitlist_entries(self, ids: Sequence[int]) -> int:
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            self.session.execute(
+                delete(t.WaitlistEntry)
+                .where(t.WaitlistEntry.id.in_(chunk))
+                .execution_options(synchronize_session="fetch")
+            )
+        return len(wanted)

@@ -212,8 +212,9 @@ class WaitlistEntry(Base):
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id"))
     location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str] = mapped_column(String(254), default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    # Indexed for the search of a person's data (privacy slice).
+    email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     language: Mapped[str] = mapped_column(String(2), default="de")
     status: Mapped[str] = mapped_column(String(10), default="waiting")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

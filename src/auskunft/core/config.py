@@ -7,8 +7,9 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auskunft.core.hours import WeeklyHours
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
     service_center_authority: str = "kassel-servicecenter"
     supervisor_email: str = "leitung-servicecenter@kassel.example"
     concern_retention_days: int = Field(default=90, ge=1, le=3650)
+    # The audit log of staff actions keeps its entries this long (two years by default).
+    audit_retention_days: int = Field(default=730, ge=30, le=3650)
     # Proof of work that the portal's concern form asks of the browser (ALTCHA).
     altcha_max_number: int = Field(default=50_000, ge=1000, le=10_000_000)
     # Signs the links that let a citizen manage an appointment.
@@ -78,6 +81,24 @@ class Settings(BaseSettings):
     secret_key_file: Path | None = None
     # /readyz: a worker whose heartbeat is older than this counts as stuck (stale).
     worker_stale_seconds: float = Field(default=120.0, gt=0, le=7 * 24 * 3600)
+    # Directory login (LDAP, Active Directory); an empty URL: local accounts only.
+    ldap_url: str = ""
+    ldap_bind_dn: str = ""
+    ldap_bind_password: str = ""
+    ldap_bind_password_file: Path | None = None
+    ldap_user_base: str = ""
+    ldap_user_filter: str = "(uid={username})"
+    ldap_group_base: str = ""
+    ldap_group_filter: str = "(|(member={dn})(uniqueMember={dn}))"
+    ldap_start_tls: bool = False
+    ldap_ca_file: Path | None = None
+    ldap_timeout: float = Field(default=5.0, gt=0, le=60)
+    # Group DN -> role (the first group of the mapping a user is in decides), and group DN
+    # -> authority id, list of ids, or {"authorities": [...], "participants": [...]}.
+    ldap_role_groups: dict[str, str] = Field(default_factory=dict)
+    ldap_authority_groups: dict[str, str | list[str] | dict[str, list[str]]] = Field(
+        default_factory=dict
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -92,6 +113,62 @@ class Settings(BaseSettings):
     def _hours_parse(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         WeeklyHours.from_mapping(value)  # ValueError names the bad day or range
         return value
+
+    @field_validator("ldap_url")
+    @classmethod
+    def _ldap_url_scheme(cls, value: str) -> str:
+        if value and not value.lower().startswith(("ldap://", "ldaps://")):
+            raise ValueError("AUSKUNFT_LDAP_URL starts with ldap:// or ldaps://")
+        return value
+
+    @field_validator("ldap_role_groups")
+    @classmethod
+    def _ldap_roles_known(cls, value: dict[str, str]) -> dict[str, str]:
+        from auskunft.core.principal import ROLES
+
+        for group, role in value.items():
+            if role not in ROLES:
+                raise ValueError(f"unknown role {role!r} for {group!r}; possible: {ROLES}")
+        return value
+
+    @field_validator("ldap_authority_groups")
+    @classmethod
+    def _ldap_offices_shape(
+        cls, value: dict[str, str | list[str] | dict[str, list[str]]]
+    ) -> dict[str, str | list[str] | dict[str, list[str]]]:
+        for group, offices in value.items():
+            if isinstance(offices, dict) and not set(offices) <= {"authorities", "participants"}:
+                raise ValueError(
+                    f'{group!r}: an object names only "authorities" and "participants"'
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _ldap_complete(self) -> Settings:
+        if not self.ldap_url:
+            return self
+        if not self.ldap_user_base:
+            raise ValueError("AUSKUNFT_LDAP_URL needs AUSKUNFT_LDAP_USER_BASE")
+        if "{username}" not in self.ldap_user_filter:
+            raise ValueError("AUSKUNFT_LDAP_USER_FILTER must contain {username}")
+        group_filter = self.ldap_group_filter
+        if self.ldap_group_base and "{dn}" not in group_filter and "{username}" not in group_filter:
+            raise ValueError("AUSKUNFT_LDAP_GROUP_FILTER must contain {dn} or {username}")
+        # Passwords go to the directory: in production only over TLS (or to this machine).
+        host = urlsplit(self.ldap_url).hostname or ""
+        plain = self.ldap_url.lower().startswith("ldap://") and not self.ldap_start_tls
+        if self.env == "production" and plain and host not in ("127.0.0.1", "::1", "localhost"):
+            raise ValueError(
+                "AUSKUNFT_LDAP_URL ldap:// sends passwords in clear text: use ldaps:// or "
+                "AUSKUNFT_LDAP_START_TLS=true"
+            )
+        return self
+
+    def ldap_password(self) -> str:
+        """The directory service account's password: from the setting or its file."""
+        if not self.ldap_bind_password and self.ldap_bind_password_file is not None:
+            return self.ldap_bind_password_file.read_text(encoding="utf-8").strip()
+        return self.ldap_bind_password
 
     def service_week(self) -> WeeklyHours:
         """The service center's weekly hours."""

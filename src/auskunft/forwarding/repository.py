@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session
 from auskunft.forwarding import tables as t
 
 
+def _escaped(text: str) -> str:
+    """A text for LIKE, its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class ClosureRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -209,3 +214,34 @@ class ConcernRepository:
             .execution_options(synchronize_session=False)
         )
         return len(ids)
+
+    # -- a person's data (DSGVO Art. 15 and 17) ---------------------------------------
+    # Addresses compare by mailbox and phone numbers by digits, which no index holds: these
+    # read the contact column of the concerns that still have one, a range of its index
+    # ("> ''" skips the blanked values of purged concerns, on every collation; addresses
+    # only at the mailbox's domain), so the cost grows with the open and recently closed
+    # concerns, not with the years of history.
+    def emails(self, domain: str) -> list[tuple[int, str]]:
+        """(id, e-mail address) of every concern that still holds one at this domain (in any
+        case); the caller compares the mailboxes."""
+        query = select(t.Concern.id, t.Concern.citizen_email).where(
+            t.Concern.citizen_email > "",
+            func.lower(t.Concern.citizen_email).like("%@" + _escaped(domain.lower()), escape="\\"),
+        )
+        return [(int(i), str(e)) for i, e in self.session.execute(query).all()]
+
+    def phones(self) -> list[tuple[int, str]]:
+        """(id, phone) of every concern that still holds one."""
+        query = select(t.Concern.id, t.Concern.citizen_phone).where(t.Concern.citizen_phone > "")
+        return [(int(i), str(p)) for i, p in self.session.execute(query).all()]
+
+    def by_ids(self, ids: Sequence[int], *, for_update: bool = False) -> list[t.Concern]:
+        found: list[t.Concern] = []
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):
+            query = select(t.Concern).where(t.Concern.id.in_(wanted[start : start + 500]))
+            if for_update:
+                # Locked, and read anew: a row loaded before may have changed meanwhile.
+                query = query.with_for_update().execution_options(populate_existing=True)
+            found += self.session.scalars(query.order_by(t.Concern.id)).all()
+        return found

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from auskunft.appointments.service import booking, waitlist
 from auskunft.appointments.service.calendars import BookingPolicy
 from auskunft.core.web.deps import Uow, component
+from auskunft.core.web.openapi import errors
 from auskunft.core.web.ratelimit import limit
 
 router = APIRouter(prefix="/api/v1", tags=["appointments"])
@@ -54,13 +55,13 @@ class WaitlistIn(BaseModel):
     language: str = Field(default="de", pattern="^(de|en)$")
 
 
-@router.get("/locations")
+@router.get("/locations", responses=errors(503))
 def locations(uow: Uow) -> list[dict[str, Any]]:
     """Every location that takes bookings, with the services bookable there."""
     return booking.list_locations(uow)
 
 
-@router.get("/slots")
+@router.get("/slots", responses=errors(404, 422, 429, 503))
 def slots(
     uow: Uow,
     policy: Policy,
@@ -94,7 +95,12 @@ def _booked(record: dict[str, Any], token: str) -> dict[str, Any]:
 
 # response_model=None: FastAPI would otherwise validate the answer against
 # dict[str, Any] in a second trip through the thread pool, on every booking.
-@router.post("/appointments", status_code=201, response_model=None)
+@router.post(
+    "/appointments",
+    status_code=201,
+    response_model=None,
+    responses=errors(400, 404, 409, 422, 429, 503),
+)
 def create(uow: Uow, policy: Policy, body: AppointmentIn, _limited: Limited) -> dict[str, Any]:
     """Book; 409 when the slot was taken meanwhile, 429 over a limit."""
     done = booking.book(
@@ -110,13 +116,13 @@ def create(uow: Uow, policy: Policy, body: AppointmentIn, _limited: Limited) -> 
     return _booked(booking.public(done.appointment), done.manage_token)
 
 
-@router.get("/appointments/{code}")
+@router.get("/appointments/{code}", responses=errors(404, 422, 429, 503))
 def read(uow: Uow, policy: Policy, code: Code, token: Token, _limited: Limited) -> dict[str, Any]:
     """An appointment, for whoever holds its manage token."""
     return booking.public(booking.find(uow, policy, code, token))
 
 
-@router.delete("/appointments/{code}")
+@router.delete("/appointments/{code}", responses=errors(404, 409, 422, 429, 503))
 def cancel(uow: Uow, policy: Policy, code: Code, token: Token, _limited: Limited) -> dict[str, Any]:
     """Cancel (or decline a waitlist offer); the time goes to the waitlist first."""
     row = booking.cancel(uow, policy, code=code, token=token, now=datetime.now(UTC))
@@ -124,7 +130,7 @@ def cancel(uow: Uow, policy: Policy, code: Code, token: Token, _limited: Limited
     return booking.public(row)
 
 
-@router.post("/appointments/{code}/reschedule")
+@router.post("/appointments/{code}/reschedule", responses=errors(400, 404, 409, 422, 429, 503))
 def reschedule(
     uow: Uow, policy: Policy, code: Code, token: Token, body: RescheduleIn, _limited: Limited
 ) -> dict[str, Any]:
@@ -136,7 +142,7 @@ def reschedule(
     return booking.public(row)
 
 
-@router.post("/appointments/{code}/accept")
+@router.post("/appointments/{code}/accept", responses=errors(404, 409, 422, 429, 503))
 def accept(uow: Uow, policy: Policy, code: Code, token: Token, _limited: Limited) -> dict[str, Any]:
     """Accept a slot offered from the waitlist while the offer is held."""
     row = waitlist.accept(uow, policy, code=code, token=token, now=datetime.now(UTC))
@@ -144,7 +150,7 @@ def accept(uow: Uow, policy: Policy, code: Code, token: Token, _limited: Limited
     return booking.public(row)
 
 
-@router.post("/waitlist", status_code=201)
+@router.post("/waitlist", status_code=201, responses=errors(400, 404, 409, 422, 429, 503))
 def join_waitlist(uow: Uow, policy: Policy, body: WaitlistIn, _limited: Limited) -> dict[str, Any]:
     """Wait for a slot when none is free in the horizon; offers come by e-mail, in order."""
     entry, token = waitlist.join(
@@ -159,7 +165,7 @@ def join_waitlist(uow: Uow, policy: Policy, body: WaitlistIn, _limited: Limited)
     return {**waitlist.public_entry(uow, entry), "token": token}
 
 
-@router.get("/waitlist/{entry_id}")
+@router.get("/waitlist/{entry_id}", responses=errors(404, 422, 429, 503))
 def read_waitlist(
     uow: Uow, policy: Policy, entry_id: EntryId, token: Token, _limited: Limited
 ) -> dict[str, Any]:
@@ -167,7 +173,7 @@ def read_waitlist(
     return waitlist.public_entry(uow, waitlist.find_entry(uow, policy, entry_id, token))
 
 
-@router.delete("/waitlist/{entry_id}")
+@router.delete("/waitlist/{entry_id}", responses=errors(404, 409, 422, 429, 503))
 def leave_waitlist(
     uow: Uow, policy: Policy, entry_id: EntryId, token: Token, _limited: Limited
 ) -> dict[str, Any]:

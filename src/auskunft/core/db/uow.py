@@ -14,12 +14,14 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from auskunft.core.events import Event, Phase
 from auskunft.core.registry import registry
 
 log = logging.getLogger("auskunft.events")
+store_log = logging.getLogger(__name__)
 
 
 class _Repository(Protocol):
@@ -56,8 +58,16 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+        except (OperationalError, InterfaceError) as error:
+            # The connection died under the unit of work (the database restarted): nothing
+            # uncommitted survives that, so there is nothing left to roll back. Raising here
+            # would replace the request's answer, which may already be on its way (a page
+            # whose session closes after it is sent), with a dropped connection.
+            store_log.warning("rollback on a lost connection: %s", error.orig)
+        finally:
+            self.session.close()
 
     def repo(self, kind: type[R]) -> R:
         """The slice's repository of this unit of work (one per kind)."""

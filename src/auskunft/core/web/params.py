@@ -1,8 +1,11 @@
-"""Reading values that staff pages take from forms and addresses."""
+"""Reading values that pages and the API take from forms and addresses."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import Path
 
 from auskunft.core.errors import InvalidInput
 
@@ -43,3 +46,9 @@ def parse_plausible_day(value: str, *, today: date, years: int = PLAUSIBLE_YEARS
     """A day from a form ("YYYY-MM-DD") within `years` of today; None when empty."""
     day = parse_day(value)
     return None if day is None else plausible_day(day, today=today, years=years)
+
+
+# The largest row number the stores keep (PostgreSQL's integer); a larger one in an address
+# is a 422, not an overflow in the database driver (SQLite stops at 2**63 - 1).
+ROW_ID_MAX = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX, description="a row's number")]

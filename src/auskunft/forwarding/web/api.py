@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from auskunft.core.web.deps import SettingsDep, Uow
+from auskunft.core.web.openapi import errors
 from auskunft.forwarding.service import calendar
 
 router = APIRouter(prefix="/api/v1/service-calendar", tags=["service calendar"])
 
 
-@router.get("/due")
+@router.get("/due", responses=errors(422, 503))
 def due(
     uow: Uow,
     settings: SettingsDep,
@@ -32,7 +33,7 @@ def due(
     )
 
 
-@router.get("")
+@router.get("", responses=errors(422, 503))
 def open_intervals(
     uow: Uow,
     settings: SettingsDep,

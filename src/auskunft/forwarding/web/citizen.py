@@ -15,6 +15,7 @@ from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY
 from auskunft.core import proof
 from auskunft.core.errors import AuskunftError
 from auskunft.core.web.deps import SettingsDep, Uow, component
+from auskunft.core.web.params import RowId
 from auskunft.core.web.ratelimit import limit
 from auskunft.core.web.render import english, language_of, render, visitor_municipality
 from auskunft.forwarding.model.concern import Citizen
@@ -192,7 +193,7 @@ def _answer_page(
 
 @router.get("/anliegen/antwort/{concern_id}", response_class=HTMLResponse)
 def office_answer_form(
-    request: Request, uow: Uow, settings: SettingsDep, concern_id: int, token: str = ""
+    request: Request, uow: Uow, settings: SettingsDep, concern_id: RowId, token: str = ""
 ) -> HTMLResponse:
     """The concern and an answer form, for an office that works without an account."""
     return _answer_page(request, uow, settings, concern_id, token[:100])
@@ -203,7 +204,7 @@ def office_answer(
     request: Request,
     uow: Uow,
     settings: SettingsDep,
-    concern_id: int,
+    concern_id: RowId,
     token: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     via: Annotated[str, Form()] = "email",

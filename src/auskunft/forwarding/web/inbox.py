@@ -18,6 +18,7 @@ from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.errors import AuskunftError, InvalidInput
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import SettingsDep, Uow, check_csrf, require
+from auskunft.core.web.params import RowId
 from auskunft.core.web.render import english, render
 from auskunft.forwarding.model.concern import COUNTING
 from auskunft.forwarding.service import concerns
@@ -107,7 +108,7 @@ def _detail(
 
 @router.get(INBOX + "/{concern_id}", response_class=HTMLResponse)
 def concern_page(
-    request: Request, uow: Uow, login: Worker, concern_id: int, erledigt: str = ""
+    request: Request, uow: Uow, login: Worker, concern_id: RowId, erledigt: str = ""
 ) -> HTMLResponse:
     """One concern: the question, who asked and how to reach them, the history, the actions."""
     return _detail(request, uow, login, concern_id, done=erledigt[:20])
@@ -122,7 +123,7 @@ def act(
     uow: Uow,
     settings: SettingsDep,
     login: Worker,
-    concern_id: int,
+    concern_id: RowId,
     action: str,
     csrf: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",

@@ -18,16 +18,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 
 from auskunft.catalog.service import reads as catalog
 from auskunft.core.errors import AuskunftError, Forbidden, InvalidInput, NotFound
 from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login
 from auskunft.core.web.deps import SettingsDep, Uow, component
+from auskunft.core.web.openapi import errors
 from auskunft.core.web.ratelimit import limit
 from auskunft.forwarding.model.concern import Citizen, report_place, report_question
 from auskunft.forwarding.service import concerns
@@ -119,7 +122,9 @@ class GeoReportRoute(APIRoute):
             except AuskunftError as exc:
                 status = _STATUS.get(exc.status, exc.status)
                 return _error(_kind(request), status, _both(exc.message, exc.message_en))
-            except RequestValidationError:
+            except (RequestValidationError, DataError):
+                # DataError: a value the checks let through and the database refused (a NUL
+                # character, which PostgreSQL cannot store or compare in text).
                 return _error(
                     _kind(request),
                     400,
@@ -129,8 +134,47 @@ class GeoReportRoute(APIRoute):
         return answer
 
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=GeoReportRoute)
+class GeoReportError(BaseModel):
+    """One refusal, as GeoReport v2 has it (a list of these; in XML under <errors>)."""
+
+    code: int
+    description: str
+
+
+def _in_both_formats(description: str, model: Any = None) -> dict[str, Any]:
+    """A documented answer in JSON (the model, if any) and in XML (the same under a root)."""
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"text/xml": {"schema": {"type": "string"}}},
+    }
+    if model is not None:
+        answer["model"] = model
+    return answer
+
+
+_REFUSED = {
+    400: "Invalid input",
+    403: "No valid api_key",
+    404: "Not found, or no such format",
+    429: "Over the client's request rate",
+}
+
+
+def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """GeoReport's error list for these statuses, in the format the path asks for."""
+    return {status: _in_both_formats(_REFUSED[status], list[GeoReportError]) for status in statuses}
+
+
+# A store out of reach answers as the whole JSON API does (core.web.errors), not GeoReport's.
+router = APIRouter(
+    prefix="/open311/v2",
+    tags=["open311"],
+    route_class=GeoReportRoute,
+    responses=errors(503),
+)
 Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
+# The format is the path's extension; another one is a 404 (documented, not validated).
+Format = Annotated[str, Path(description="json or xml", json_schema_extra={"enum": list(FORMATS)})]
 
 
 def _format(fmt: str) -> str:
@@ -153,8 +197,10 @@ def _now() -> datetime:
 # --- discovery and services ----------------------------------------------------------------
 
 
-@router.get("/discovery.{fmt}")
-def discovery(fmt: str, settings: SettingsDep) -> Response:
+@router.get(
+    "/discovery.{fmt}", responses={200: _in_both_formats("Where and how"), **_refusals(404)}
+)
+def discovery(fmt: Format, settings: SettingsDep) -> Response:
     """Where the interface is, which specification and formats it speaks, whom to ask."""
     kind = _format(fmt)
     return _answer(
@@ -207,16 +253,18 @@ def _report_service(uow: Any, code: str) -> catalog.ReportService:
     return found
 
 
-@router.get("/services.{fmt}")
-def services(fmt: str, uow: Uow) -> Response:
+@router.get("/services.{fmt}", responses={200: _in_both_formats("The services"), **_refusals(404)})
+def services(fmt: Format, uow: Uow) -> Response:
     """The services that take reports, with their group and keywords."""
     kind = _format(fmt)
     found = [_service(entry) for entry in catalog.report_services(uow)]
     return _answer(kind, found, root="services", item="service")
 
 
-@router.get("/services/{code}.{fmt}")
-def service_definition(code: str, fmt: str, uow: Uow) -> Response:
+@router.get(
+    "/services/{code}.{fmt}", responses={200: _in_both_formats("The definition"), **_refusals(404)}
+)
+def service_definition(code: str, fmt: Format, uow: Uow) -> Response:
     """A service's extra attributes: none so far (metadata is false for every service)."""
     kind = _format(fmt)
     entry = _report_service(uow, code)
@@ -378,9 +426,48 @@ def _notice(office: str, code: str, due: datetime | None) -> str:
     )
 
 
-@router.post("/requests.{fmt}", dependencies=[Depends(limit)])
+# The fields of a report as GeoReport names them (read by report_fields, so documented here).
+_REPORT = {
+    "type": "object",
+    "required": ["service_code"],
+    "properties": {
+        "api_key": {"type": "string", "description": "an API token (or ?api_key=)"},
+        "service_code": {"type": "string", "examples": ["illegaler-muell"]},
+        "jurisdiction_id": {"type": "string"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90, "examples": [51.3155]},
+        "long": {"type": "number", "minimum": -180, "maximum": 180, "examples": [9.4985]},
+        "address_string": {"type": "string", "maxLength": MAX_ADDRESS},
+        "email": {"type": "string"},
+        "first_name": {"type": "string"},
+        "last_name": {"type": "string"},
+        "phone": {"type": "string"},
+        "description": {
+            "type": "string",
+            "maxLength": MAX_DESCRIPTION,
+            "examples": ["Sperrmüll am Straßenrand"],
+        },
+        "media_url": {"type": "string", "maxLength": MAX_URL},
+    },
+}
+
+
+@router.post(
+    "/requests.{fmt}",
+    dependencies=[Depends(limit)],
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _REPORT},
+                "application/json": {"schema": _REPORT},
+            },
+        }
+    },
+    responses={201: _in_both_formats("Taken in"), **_refusals(400, 403, 404, 429)},
+)
 def create_request(
-    request: Request, fmt: str, fields: Fields, uow: Uow, settings: SettingsDep, search: Search
+    request: Request, fmt: Format, fields: Fields, uow: Uow, settings: SettingsDep, search: Search
 ) -> Response:
     """Take a report in (api_key needed) and forward it to the office responsible."""
     kind = _format(fmt)
@@ -499,9 +586,13 @@ def _range(start_date: str | None, end_date: str | None) -> tuple[datetime, date
     return start, end
 
 
-@router.get("/requests.{fmt}", dependencies=[Depends(limit)])
+@router.get(
+    "/requests.{fmt}",
+    dependencies=[Depends(limit)],
+    responses={200: _in_both_formats("The reports"), **_refusals(400, 404, 429)},
+)
 def requests(
-    fmt: str,
+    fmt: Format,
     uow: Uow,
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -533,14 +624,21 @@ def requests(
     return _requests(kind, uow, found)
 
 
-@router.get("/requests/{request_id}.{fmt}", dependencies=[Depends(limit)])
-def request_by_id(request_id: str, fmt: str, uow: Uow) -> Response:
+@router.get(
+    "/requests/{request_id}.{fmt}",
+    dependencies=[Depends(limit)],
+    responses={200: _in_both_formats("The report"), **_refusals(404, 429)},
+)
+def request_by_id(request_id: str, fmt: Format, uow: Uow) -> Response:
     """One report by its number (an array of one, as the specification has it)."""
     kind = _format(fmt)
     return _requests(kind, uow, [concerns.public_report(uow, request_id[:64])])
 
 
-@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+# Not an operation of the interface (and one operation id for five methods): not documented.
+@router.api_route(
+    "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
 def elsewhere(rest: str, request: Request) -> Response:
     """Anything else under the prefix: 404 (405 for a known address), in GeoReport's form."""
     if _PATHS.fullmatch(rest):

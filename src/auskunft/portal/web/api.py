@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY
 from auskunft.catalog.service import queries as catalog
 from auskunft.core.web.deps import Uow, component
+from auskunft.core.web.openapi import errors
 from auskunft.search.service.engine import SearchEngine, answer_question
 
 router = APIRouter(prefix="/api/v1")
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1")
 Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
 
 
-@router.get("/search")
+@router.get("/search", responses=errors(422, 503))
 def search(
     engine: Search,
     q: Annotated[str | None, Query(description="Die Frage des Anrufenden")] = None,
@@ -34,7 +35,7 @@ def search(
     )
 
 
-@router.get("/services/{service_id}")
+@router.get("/services/{service_id}", responses=errors(404, 422, 503))
 def service(
     uow: Uow, engine: Search, service_id: str, municipality: str | None = None
 ) -> dict[str, Any]:
@@ -47,13 +48,13 @@ def service(
     )
 
 
-@router.get("/services/{service_id}/history")
+@router.get("/services/{service_id}/history", responses=errors(404, 422, 503))
 def service_history(uow: Uow, service_id: str) -> list[dict[str, Any]]:
     """Return who changed a service when, and what."""
     return catalog.service_history(uow, service_id=service_id)
 
 
-@router.get("/authorities/{authority_id}")
+@router.get("/authorities/{authority_id}", responses=errors(404, 422, 503))
 def authority(uow: Uow, authority_id: str) -> dict[str, Any]:
     """Return an authority's contact data and opening hours."""
     return catalog.get_authority(uow, authority_id=authority_id)
