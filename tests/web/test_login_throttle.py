@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from auskunft.access import service as accounts
 from auskunft.access import web as access_web
 from auskunft.app import create_app
+from auskunft.audit.tables import AuditEntry
 from auskunft.core.config import Settings
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
@@ -46,6 +48,16 @@ def test_an_address_with_too_many_failures_waits_but_the_accounts_do_not(
         assert login(client, f"ratespiel-{n}", "a guess, not it").status_code == 401
     refused = login(client, "helga")
     assert refused.status_code == 429 and "von Ihrem Anschluss" in refused.text
+    # Further attempts are refused from memory: no database trip, one audit entry.
+    for _ in range(3):
+        assert login(client, "helga", proof=False).status_code == 429
+    with UnitOfWork(get_engine(module_url)) as uow:
+        details = uow.session.scalars(
+            select(AuditEntry.detail).where(
+                AuditEntry.action == "login.refused", AuditEntry.object_id == "10.7.0.1"
+            )
+        ).all()
+    assert details == ["address"]
     # Helga, at her own desk, is not affected: the account was never locked.
     with TestClient(app, raise_server_exceptions=False, client=("10.7.0.2", 4000)) as own:
         assert login(own, "helga").status_code == 303

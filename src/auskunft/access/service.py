@@ -357,6 +357,8 @@ class Gate:
 
     proof_max: int | None
     blocked_until: datetime | None
+    # Whether the proof is asked because of the address's failures (then for any name).
+    for_address: bool = False
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,11 @@ def _name_key(username: str) -> str:
     return "name:" + hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:64]
 
 
+def name_digest(username: str) -> str:
+    """A short digest of a typed name, for keys that must not hold the name itself."""
+    return _name_key(username)[5:37]
+
+
 def _client_key(client: str) -> str:
     return "client:" + client[:72]
 
@@ -412,7 +419,11 @@ def login_gate(
     if level < 0 and by_client >= policy.max_failures:
         level = 0
     proof = policy.proof_base << min(level, MAX_DOUBLINGS) if level >= 0 else None
-    return Gate(proof_max=proof, blocked_until=blocked)
+    return Gate(
+        proof_max=proof,
+        blocked_until=blocked,
+        for_address=by_client >= policy.max_failures,
+    )
 
 
 def proof_params(username: str, max_number: int) -> dict[str, str]:

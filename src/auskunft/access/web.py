@@ -48,6 +48,7 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE = "auskunft_session"
 LOGIN_CSRF_COOKIE = "auskunft_login_csrf"
 STAFF_HOME = "/desk"
+REFUSAL_PAUSE = 1.0  # seconds before a login refused by the throttle is answered
 # Where a login without another target leads, by role (the desk otherwise): the
 # data-protection officer does not take calls.
 HOME_OF = {Role.DPO.value: "/admin/protokoll"}
@@ -256,9 +257,69 @@ def password_checks(request: Request) -> PasswordChecks:
     if checks is None:
         settings = _settings(request)
         slots = settings.login_concurrency or max(1, (os.cpu_count() or 2) // 2)
-        checks = PasswordChecks(slots, queue=max(16, 8 * slots))
+        # Waiting costs a coroutine, not a thread or memory: a flood that waits its turn
+        # sends no faster than the checks run, where refusing at once would invite it to
+        # hammer the server with cheap requests. Only beyond this many it gets 503.
+        checks = PasswordChecks(slots, queue=max(64, 32 * slots))
         state.password_checks = checks
     return checks
+
+
+class RecentRefusals:
+    """What the throttle refused a moment ago, remembered in this process: an address that
+    waits out its limit, an address or a name that must bring a proof of work. A script's
+    next attempts are refused without a database round trip, and the audit log gets one
+    entry per address (or name) and reason while it is remembered, not one per request.
+    Another process asks the database once and then remembers too."""
+
+    SECONDS = 60.0
+    SIZE = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, LimitReached | NotAuthenticated]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> LimitReached | NotAuthenticated | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] < time.monotonic():
+                self._entries.pop(key, None)
+                return None
+            return entry[1]
+
+    def put(self, key: str, refusal: LimitReached | NotAuthenticated, seconds: float) -> None:
+        with self._lock:
+            if len(self._entries) >= self.SIZE:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + min(seconds, self.SECONDS), refusal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def recent_refusals(request: Request) -> RecentRefusals:
+    state = request.app.state
+    found: RecentRefusals | None = getattr(state, "recent_refusals", None)
+    if found is None:
+        found = RecentRefusals()
+        state.recent_refusals = found
+    return found
+
+
+def _remembered_refusal(
+    request: Request, username: str, client: str, proof: str
+) -> LimitReached | NotAuthenticated | None:
+    """A refusal this process remembers for the address (or, without a proof, the name)."""
+    memo = recent_refusals(request)
+    refused = memo.get("client:" + client)
+    if isinstance(refused, LimitReached) or (refused is not None and not proof):
+        return refused
+    if not proof:
+        return memo.get("name:" + accounts.name_digest(username))
+    return None
 
 
 def _gate(
@@ -287,6 +348,14 @@ def _gate(
             why = "address" if isinstance(exc, LimitReached) else "proof"
             staff_acted(uow, None, "login.refused", "client", client, why, actor="")
             uow.commit()
+            memo = recent_refusals(request)
+            if gate.blocked_until is not None:
+                memo.put("client:" + client, exc, (gate.blocked_until - now).total_seconds())
+            elif not proof:  # only a request without any proof is refused from memory
+                key = "client:" + client if gate.for_address else "name:"
+                if key == "name:":
+                    key += accounts.name_digest(username)
+                memo.put(key, exc, RecentRefusals.SECONDS)
             return None, exc
         uow.commit()
     return attempt, None
@@ -374,12 +443,21 @@ async def login_submit(
     name = username.strip().lower()[:256]
     now = datetime.now(UTC)
     checks = password_checks(request)
+    remembered = _remembered_refusal(request, name, client_address(request), altcha)
+    if remembered is not None:
+        await asyncio.sleep(REFUSAL_PAUSE)
+        return _login_form(request, target, _message(remembered, english), remembered.status, typed)
     checks.refuse_if_full()
     attempt, refused = await run_in_threadpool(
         _gate, request, name, client_address(request), altcha, now
     )
     if attempt is None:
         assert isinstance(refused, LimitReached | NotAuthenticated)
+        # Refused before any password is checked (the address over its limit, or no proof
+        # of work where one is due): answered after a pause that costs the server nothing
+        # but slows a script that would otherwise flood it with cheap requests. A browser
+        # brings its proof before it sends and never waits here.
+        await asyncio.sleep(REFUSAL_PAUSE)
         return _login_form(request, target, _message(refused, english), refused.status, typed)
     try:
         verdict = await checks.run(
