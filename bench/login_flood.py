@@ -22,9 +22,9 @@ password is checked: the worst case, as from many addresses at once, where only 
 bound on Argon2 work protects the desk. `--throttle on` keeps the defaults (the flood,
 from one address, is refused after 30 failures).
 
-Between the phases, the time of a wrong login for a name that has an account (`demo-clerk`) and for one
-that has not,
-one at a time (`--probes` each, alternating), median and ratio.
+Between the phases, the time of a wrong login for a name that has an account
+(`demo-clerk`) and for one that has not, one at a time (`--probes` each, alternating),
+median and ratio.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from auskunft.app import create_app
 from auskunft.appointments import tables as appointments_tables
 from auskunft.appointments.repository import AppointmentRepository
 from auskunft.appointments.service.booking import local_day
+from auskunft.audit.tables import AuditEntry
 from auskunft.core.config import Settings
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
@@ -248,6 +249,14 @@ def test_staff_find_move_and_cancel_a_booking_by_its_code(
     assert "Diesen Termin absagen" in found.text
     page = client.get("/desk/termin/suche", params={"code": code})
     assert page.status_code == 200 and "<html" in page.text and f"Termin {code}" in page.text
+    # Each look at the booking (it shows the person) is in the audit log (issue 13).
+    with UnitOfWork(get_engine(module_url)) as uow:
+        seen = uow.session.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.action == "appointment.viewed", AuditEntry.object_id == code
+            )
+        ).all()
+    assert seen == ["agent-booking", "agent-booking"]
     target = [s for s in starts(found.text) if s != free[4]][-1]
     csrf = form_token(client.get("/desk").text)
     moved = client.post(

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auskunft.appointments.service import agenda, booking
 from auskunft.appointments.service.calendars import BookingPolicy
+from auskunft.core.audit import staff_acted
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import AuskunftError, InvalidInput
 from auskunft.core.hours import BERLIN
@@ -281,6 +282,9 @@ def _booking_refused(
 def _appointment_view(call: Call, code: str, day: date | None) -> dict[str, Any]:
     now = datetime.now(UTC)
     row = agenda.lookup(call.uow, code=code, viewer=call.login)
+    # The booking shows its person: a view of personal data, recorded for the audit log.
+    staff_acted(call.uow, call.login, "appointment.viewed", "appointment", row.code)
+    call.uow.commit()
     entry = agenda.describe(call.uow, row, now)
     movable = entry.may_cancel and row.status != "offered"
     move = (
