@@ -34,6 +34,8 @@ from auskunft.forwarding.web import citizen, concerns_api, inbox, open311
 from auskunft.portal.web import api, pages
 from auskunft.privacy import web as privacy
 from auskunft.search.service.engine import SearchEngine
+from auskunft.staffing.web import api as staffing_api
+from auskunft.telephony.web import api as telephony_api
 
 
 def serve_app() -> FastAPI:
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(audit_web.router)
     app.include_router(audit_web.pages)
     app.include_router(privacy.router)
+    app.include_router(staffing_api.router)
+    app.include_router(telephony_api.router)
     app.add_middleware(ServerTiming)
     app.add_middleware(ClientContext)  # the client address of each request, for the audit
     # Around routes, error handlers and static files: the headers go on every answer (the

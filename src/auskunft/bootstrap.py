@@ -25,7 +25,8 @@ def load_tables() -> None:
     import auskunft.core.proof.tables
     import auskunft.desk.tables
     import auskunft.forwarding.tables
-    import auskunft.search.tables  # noqa: F401
+    import auskunft.search.tables
+    import auskunft.telephony.tables  # noqa: F401
 
 
 load_tables()

@@ -40,8 +40,8 @@ from tests.web.test_staff_login import PASSWORD
 
 # Generated requests per operation and caller (the fuzzing phase; the schema's examples
 # and the coverage phase's boundary values come on top). Bounded so that the three callers
-# on one store take about a minute on a two-core machine.
-MAX_EXAMPLES = 25
+# on one store take about half a minute on a two-core machine.
+MAX_EXAMPLES = 12
 SEED = 13
 CALLERS = ("anonymous", "supervisor", "clerk")
 # The clerk works in one office; the supervisor sees every office.

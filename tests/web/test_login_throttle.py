@@ -4,6 +4,7 @@ Argon2 work, and X-Forwarded-For believed only from a trusted proxy."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -142,6 +143,23 @@ def test_password_checks_run_at_most_slots_at_once_and_refuse_beyond_the_queue(
     refused = [r for r in results if isinstance(r, Unavailable)]
     assert len(answered) == 6 and len(refused) == 4
     assert refused[0].status == 503
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priority is POSIX")
+def test_password_checks_run_at_a_lower_priority_than_the_desk() -> None:
+    checks = access_web.PasswordChecks(slots=1, queue=4)
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    ours = niceness()
+    theirs: list[int] = []
+    runner = threading.Thread(target=lambda: theirs.append(asyncio.run(checks.run(niceness))))
+    runner.start()
+    runner.join()
+    # The thread that runs Argon2 yields; the one asking (the desk's) keeps its priority.
+    assert theirs == [min(19, ours + access_web.LOGIN_THREAD_NICENESS)]
+    assert niceness() == ours
 
 
 def test_the_service_login_counts_names_it_does_not_know_like_names_it_knows(

@@ -480,6 +480,15 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/privacy/erase"): Case(
         api(*PRIVACY), json={"email": "", "confirm": False}, ok=UNPROCESSABLE
     ),
+    # -- staffing: Erlang C/A for supervisors (staffing/web) ---------------------------------
+    ("GET", "/api/v1/staffing/erlang"): Case(
+        api(*LEADS), params={"calls_per_hour": "200", "aht_s": "180"}
+    ),
+    # -- telephony: the telephone system's live events (telephony/web) ----------------------
+    # An empty batch: refused after the guard, nothing recorded.
+    ("POST", "/api/v1/telephony/events"): Case(
+        api(*LEADS, machine=True), json={"events": []}, ok=UNPROCESSABLE
+    ),
     # -- forwarding: the offices' inbox and the supervisors' list ---------------------------
     ("GET", "/dienststelle/anliegen"): Case(
         page(*CONCERN_WORK), params={"stelle": "{office}"}, shows="{tracking_shown}"

@@ -323,7 +323,7 @@ def test_demo_accounts_are_created_once_per_role(module_url: str) -> None:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     username=st.text(max_size=120),

@@ -74,6 +74,20 @@ class Settings(BaseSettings):
     concern_retention_days: int = Field(default=90, ge=1, le=3650)
     # The audit log of staff actions keeps its entries this long (two years by default).
     audit_retention_days: int = Field(default=730, ge=30, le=3650)
+    # Telephony (issue 14): which dialled number or queue is which channel
+    # ("number-or-queue=channel,..."; Kassel's two numbers by default).
+    telephony_channels: str = "115=115,0561115=local"
+    # The service level every report and the staffing plan use: the share answered within
+    # `service_level_seconds`, divided by what `service_level_formula` names; callers who
+    # hang up within `short_abandon_seconds` count apart and outside the rates.
+    service_level_target: float = Field(default=0.75, gt=0, lt=1)
+    service_level_seconds: int = Field(default=30, ge=0, le=3600)
+    short_abandon_seconds: int = Field(default=5, ge=0, le=600)
+    service_level_formula: Literal["answered_and_long_abandons", "offered", "answered"] = (
+        "answered_and_long_abandons"
+    )
+    # Share of paid time agents are not on the phone (breaks, training, absence).
+    staffing_shrinkage: float = Field(default=0.30, ge=0, lt=0.9)
     # Proof of work that the portal's concern form asks of the browser (ALTCHA).
     altcha_max_number: int = Field(default=50_000, ge=1000, le=10_000_000)
     # Signs the links that let a citizen manage an appointment.
@@ -106,6 +120,12 @@ class Settings(BaseSettings):
         from auskunft.core.proxies import parse_proxies
 
         parse_proxies(value)  # ValueError names the bad entry
+        return value
+
+    @field_validator("telephony_channels")
+    @classmethod
+    def _channels_parse(cls, value: str) -> str:
+        parse_channel_map(value)  # ValueError names the bad entry
         return value
 
     @field_validator("service_hours")
@@ -215,3 +235,24 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings."""
     return Settings()
+
+
+PHONE_CHANNELS = ("115", "local")
+
+
+def parse_channel_map(value: str) -> dict[str, str]:
+    """`AUSKUNFT_TELEPHONY_CHANNELS`: "number-or-queue=channel,..." -> {key: channel}."""
+    mapping: dict[str, str] = {}
+    for entry in value.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        key, sep, channel = entry.partition("=")
+        key, channel = key.strip(), channel.strip()
+        if not sep or not key or channel not in PHONE_CHANNELS:
+            raise ValueError(
+                f"telephony channel entry {entry!r}: expected NUMBER-OR-QUEUE=CHANNEL with "
+                f"a channel of {', '.join(PHONE_CHANNELS)}"
+            )
+        mapping[key] = channel
+    return mapping

@@ -1,0 +1,1 @@
+"""The staffing slice's pure model: queueing formulas, simulation, forecast."""

@@ -1,0 +1,1 @@
+"""The staffing slice's pages and JSON API."""

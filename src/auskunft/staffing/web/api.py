@@ -1,0 +1,121 @@
+"""`GET /api/v1/staffing/erlang`: agents needed for a service level, by Erlang C or A."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from auskunft.core.config import Settings
+from auskunft.core.errors import Forbidden, InvalidInput
+from auskunft.core.principal import Login, Role
+from auskunft.core.web.deps import api_caller, settings_of
+from auskunft.core.web.openapi import errors
+from auskunft.staffing.model.erlang import (
+    MAX_AGENTS,
+    Formula,
+    Goal,
+    Load,
+    Prediction,
+    agents_needed,
+    predict,
+)
+
+router = APIRouter(prefix="/api/v1/staffing", tags=["staffing"])
+
+PLANNERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def api_planner(caller: Annotated[Login | None, Depends(api_caller)]) -> Login:
+    """Supervisors and administrators, with their personal token or session."""
+    if caller is None or caller.role not in PLANNERS:
+        raise Forbidden(
+            "Die Personalplanung ist Sache der Leitung, mit einem persönlichen API-Token.",
+            message_en="Staffing is for supervisors, with a personal API token.",
+        )
+    return caller
+
+
+class ErlangAnswer(BaseModel):
+    agents: int = Field(description="agents on the phone: the fewest reaching the target")
+    agents_scheduled: int = Field(description="agents to schedule, with the shrinkage")
+    service_level: float = Field(description="achieved with `agents`, by `formula`")
+    asa_s: float | None = Field(description="mean wait of answered calls; null: unbounded")
+    occupancy: float
+    waiting_probability: float
+    abandon_rate: float = Field(description="share of callers who hang up (Erlang A)")
+    model: Literal["erlang_c", "erlang_a"]
+    intensity: float = Field(description="traffic in Erlang")
+    target: float
+    within_s: float
+    short_abandon_s: float
+    formula: str
+    shrinkage: float
+    reaches_target: bool
+
+
+def answer(prediction: Prediction, load: Load, goal: Goal, shrinkage: float) -> ErlangAnswer:
+    return ErlangAnswer(
+        agents=prediction.agents,
+        agents_scheduled=scheduled(prediction.agents, shrinkage),
+        service_level=round(prediction.service_level, 6),
+        asa_s=None if prediction.asa_s is None else round(prediction.asa_s, 3),
+        occupancy=round(prediction.occupancy, 6),
+        waiting_probability=round(prediction.waiting_probability, 6),
+        abandon_rate=round(prediction.abandon_rate, 6),
+        model=prediction.model.value,
+        intensity=round(load.intensity, 6),
+        target=goal.service_level,
+        within_s=goal.within_s,
+        short_abandon_s=goal.short_abandon_s,
+        formula=goal.formula.value,
+        shrinkage=shrinkage,
+        reaches_target=prediction.service_level >= goal.service_level,
+    )
+
+
+def scheduled(agents: int, shrinkage: float) -> int:
+    """Agents to put on the plan so that `agents` are on the phone."""
+    return math.ceil(agents / (1.0 - shrinkage) - 1e-9) if agents else 0
+
+
+@router.get(
+    "/erlang",
+    response_model=ErlangAnswer,
+    responses=errors(401, 403, 422),
+    summary="Agents needed for a service level (Erlang C, or Erlang A with patience_s)",
+)
+def erlang(
+    request: Request,
+    _planner: Annotated[Login, Depends(api_planner)],
+    settings: Annotated[Settings, Depends(settings_of)],
+    calls_per_hour: Annotated[float, Query(ge=0, le=100_000)],
+    aht_s: Annotated[float, Query(gt=0, le=7200, description="mean handling time")],
+    target: Annotated[float | None, Query(gt=0, lt=1)] = None,
+    within_s: Annotated[float | None, Query(ge=0, le=3600)] = None,
+    patience_s: Annotated[
+        float | None, Query(gt=0, le=3600, description="callers' mean patience: Erlang A")
+    ] = None,
+    agents: Annotated[
+        int | None, Query(ge=0, le=MAX_AGENTS, description="what this many achieve")
+    ] = None,
+) -> ErlangAnswer:
+    goal = Goal(
+        service_level=target if target is not None else settings.service_level_target,
+        within_s=within_s if within_s is not None else settings.service_level_seconds,
+        short_abandon_s=settings.short_abandon_seconds,
+        formula=Formula(settings.service_level_formula),
+    )
+    load = Load(calls_per_hour, aht_s, patience_s)
+    try:
+        prediction = (
+            predict(agents, load, goal) if agents is not None else agents_needed(load, goal)
+        )
+    except ValueError as error:
+        raise InvalidInput(
+            "Mit diesen Werten lässt sich keine Besetzung rechnen: " + str(error),
+            message_en="No staffing can be computed from these values: " + str(error),
+        ) from error
+    return answer(prediction, load, goal, settings.staffing_shrinkage)

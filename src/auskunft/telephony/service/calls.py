@@ -1,0 +1,374 @@
+"""Calls from the telephone system: a queue_log file imported whole or not at all, live
+events one batch at a time, the channel of each call, and callers recognised for a week.
+
+Callers. The caller's number (ENTERQUEUE's caller id) is never stored. It is hashed with
+the secret of the call's day (HMAC-SHA256, a random 32-byte key per Europe/Berlin day,
+`caller_keys`); a later call within 7 days is recognised by hashing its number with the
+keys of the week before, and joins the first call's series (`caller_thread`). After 7
+days the key is deleted and the hashes made with it are blanked (`purge_keys`, run by
+the worker): what is left cannot be linked to a number by anybody, the city included.
+Calls imported from days whose key would already be gone get a key in memory only, for
+the length of the import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from auskunft.core.config import parse_channel_map
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import Conflict, ImportFailed, InvalidInput
+from auskunft.core.hours import BERLIN
+from auskunft.core.phone import national_digits
+from auskunft.core.progress import Progress
+from auskunft.telephony.model.calls import ENDED, Call, OutOfOrder
+from auskunft.telephony.model.queue_log import Event, Malformed, parse_line
+from auskunft.telephony.repository import CallRepository, Earlier
+
+KEY_DAYS = 7  # a caller is recognised for this many days
+REPEAT_WINDOW = timedelta(days=7)
+SHOWN_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int  # 1-based line of the file (0 for a live event batch's position)
+    german: str
+    english: str
+
+
+@dataclass
+class ImportReport:
+    lines: int = 0
+    events: int = 0
+    other_lines: int = 0  # valid lines that concern no call's figures
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0  # calls already stored complete (a second import of the file)
+    without_queue: int = 0  # calls that never entered a queue (only a DID)
+    skipped_calls: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "events": self.events,
+            "other_lines": self.other_lines,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "without_queue": self.without_queue,
+            "skipped_calls": self.skipped_calls,
+            "problems": [
+                {"line": p.line, "message": p.german, "message_en": p.english}
+                for p in self.problems[:SHOWN_PROBLEMS]
+            ],
+            "problem_count": len(self.problems),
+        }
+
+
+class QueueLogRefused(ImportFailed):
+    """A queue_log with malformed lines or events out of order: nothing was stored."""
+
+    def __init__(self, report: ImportReport, message: str, *, message_en: str) -> None:
+        super().__init__(message, message_en=message_en)
+        self.report = report
+
+
+class Channels:
+    """Which channel a call came by: its dialled number first, else its queue."""
+
+    def __init__(self, setting: str) -> None:
+        self.mapping = parse_channel_map(setting)
+        self._by_digits = {
+            national_digits(key): channel
+            for key, channel in self.mapping.items()
+            if national_digits(key)
+        }
+
+    def of(self, did: str | None, queue: str) -> str | None:
+        if did:
+            found = self.mapping.get(did) or self._by_digits.get(national_digits(did))
+            if found:
+                return found
+        return self.mapping.get(queue)
+
+
+def berlin_day(moment: datetime) -> date:
+    return moment.astimezone(BERLIN).date()
+
+
+def caller_hash(secret: bytes, number: str) -> str:
+    return hmac.new(secret, national_digits(number).encode(), hashlib.sha256).hexdigest()
+
+
+class Callers:
+    """The day keys of an import or a batch, and the series of calls by one caller."""
+
+    def __init__(self, repo: CallRepository, now: datetime) -> None:
+        self.repo = repo
+        self.now = now
+        self.oldest_kept = berlin_day(now) - timedelta(days=KEY_DAYS)
+        self._keys: dict[date, bytes] = {}
+        self._memory_only: set[date] = set()
+        self._recent: dict[str, Earlier] = {}  # number -> latest call of this run
+        self._stored: dict[tuple[date, str], Earlier] | None = None
+
+    def prepare(self, days: Iterable[date], first: datetime, last: datetime) -> None:
+        """Load the keys of these days and of the week before them, and the stored calls
+        with a caller hash that a call of [first, last] may continue."""
+        wanted = {d - timedelta(days=back) for d in days for back in range(KEY_DAYS + 1)}
+        self._keys.update(self.repo.keys(wanted))
+        self._stored = self.repo.callers_between(first - REPEAT_WINDOW, last)
+
+    def key(self, day: date) -> bytes | None:
+        """The key of a day: stored (made when first needed) while it is within the week
+        kept, in memory only for older days."""
+        found = self._keys.get(day)
+        if found is not None:
+            return found
+        secret = secrets.token_bytes(32)
+        self._keys[day] = secret
+        if day < self.oldest_kept:
+            self._memory_only.add(day)
+        else:
+            self.repo.add_key(day, secret, self.now)
+        return secret
+
+    def place(self, call: Call) -> dict[str, Any]:
+        """The caller columns of a new call: its hash, its day, its series."""
+        if not call.caller or call.entered_at is None:
+            return {"caller_key": None, "key_day": None, "caller_thread": call.call_id}
+        number = national_digits(call.caller)
+        if not number:
+            return {"caller_key": None, "key_day": None, "caller_thread": call.call_id}
+        day = berlin_day(call.entered_at)
+        secret = self.key(day)
+        assert secret is not None
+        digest = caller_hash(secret, number)
+        earlier = self._recent.get(number)
+        if earlier is None or call.entered_at - earlier.entered_at > REPEAT_WINDOW:
+            earlier = self._stored_earlier(number, call.entered_at)
+        thread = call.call_id
+        if earlier is not None and call.entered_at - earlier.entered_at <= REPEAT_WINDOW:
+            thread = earlier.thread
+        self._recent[number] = Earlier(call.call_id, thread, call.entered_at)
+        stored = day not in self._memory_only
+        return {
+            "caller_key": digest if stored else None,
+            "key_day": day if stored else None,
+            "caller_thread": thread,
+        }
+
+    def _stored_earlier(self, number: str, at: datetime) -> Earlier | None:
+        if not self._stored:
+            return None
+        best: Earlier | None = None
+        day = berlin_day(at)
+        for back in range(KEY_DAYS + 1):
+            key_day = day - timedelta(days=back)
+            secret = self._keys.get(key_day)
+            if secret is None or key_day in self._memory_only:
+                continue
+            found = self._stored.get((key_day, caller_hash(secret, number)))
+            if (
+                found
+                and found.entered_at <= at
+                and (best is None or found.entered_at > best.entered_at)
+            ):
+                best = found
+        return best
+
+
+def _row(call: Call, channels: Channels, source: str) -> dict[str, Any]:
+    assert call.entered_at is not None and call.state is not None
+    return {
+        "call_id": call.call_id,
+        "queue": call.queue[:80],
+        "did": call.did[:32] if call.did else None,
+        "channel": channels.of(call.did, call.queue),
+        "state": call.state,
+        "result": call.result,
+        "entered_at": call.entered_at,
+        "answered_at": call.answered_at,
+        "ended_at": call.ended_at,
+        "last_at": call.last_at or call.entered_at,
+        "agent": call.agent[:80] if call.agent else None,
+        "wait_s": call.wait_s,
+        "talk_s": call.talk_s,
+        "rang_unanswered": call.rang_unanswered,
+        "queues_entered": max(1, call.queues_entered),
+        "area_code": None,
+        "source": source,
+    }
+
+
+def import_queue_log(
+    uow: UnitOfWork,
+    lines: Iterable[str],
+    *,
+    channels: str,
+    now: datetime | None = None,
+    skip_malformed: bool = False,
+    progress: Progress | None = None,
+    total_lines: int = 0,
+) -> ImportReport:
+    """Import a queue_log. With a malformed line or an event out of order, nothing is
+    stored (ImportFailed lists the lines) unless `skip_malformed`: then the malformed
+    lines and the calls with an event out of order are left out and reported."""
+    now = now or datetime.now(UTC)
+    report = ImportReport()
+    by_call: dict[str, list[tuple[int, Event]]] = {}
+    for number, line in enumerate(lines, start=1):
+        report.lines = number
+        if progress and number % 50_000 == 0:
+            progress(number, max(total_lines, number))
+        if not line.strip():
+            continue
+        try:
+            event = parse_line(line)
+        except Malformed as bad:
+            report.problems.append(Problem(number, bad.german, bad.english))
+            continue
+        if event is None:
+            report.other_lines += 1
+            continue
+        report.events += 1
+        by_call.setdefault(event.call_id, []).append((number, event))
+    if progress:
+        progress(report.lines, max(total_lines, report.lines))
+    _store(uow, by_call, report, Channels(channels), now, source="import")
+    if report.problems and not skip_malformed:
+        raise QueueLogRefused(
+            report,
+            f"Die Datei wurde nicht importiert: {len(report.problems)} fehlerhafte Zeile(n), "
+            + _first(report, german=True),
+            message_en=f"The file was not imported: {len(report.problems)} malformed "
+            "line(s), " + _first(report, german=False),
+        )
+    return report
+
+
+def _first(report: ImportReport, *, german: bool) -> str:
+    shown = report.problems[:5]
+    word = "Zeile" if german else "line"
+    return "; ".join(f"{word} {p.line}: {p.german if german else p.english}" for p in shown)
+
+
+def _store(
+    uow: UnitOfWork,
+    by_call: dict[str, list[tuple[int, Event]]],
+    report: ImportReport,
+    channels: Channels,
+    now: datetime,
+    *,
+    source: str,
+) -> list[Call]:
+    repo = uow.repo(CallRepository)
+    stored = repo.stored(list(by_call))
+    folded: list[tuple[Call, Any]] = []
+    for call_id, events in by_call.items():
+        row = stored.get(call_id)
+        if row is not None and row.state == ENDED:
+            report.unchanged += 1
+            continue
+        call = repo.as_call(row) if row is not None else Call(call_id=call_id)
+        events.sort(key=lambda item: (item[1].epoch, item[0]))
+        try:
+            for number, event in events:
+                try:
+                    call.apply(event)
+                except OutOfOrder as bad:
+                    report.problems.append(Problem(number, bad.german, bad.english))
+                    raise
+        except OutOfOrder:
+            report.skipped_calls += 1
+            continue
+        if call.entered_at is None or call.state is None:
+            report.without_queue += 1
+            continue
+        folded.append((call, row))
+    report.problems.sort(key=lambda p: p.line)
+    if not folded:
+        return []
+    folded.sort(key=lambda item: item[0].entered_at or now)
+    callers = Callers(repo, now)
+    new_calls = [call for call, row in folded if row is None]
+    if new_calls:
+        times = [call.entered_at for call in new_calls if call.entered_at is not None]
+        callers.prepare({berlin_day(moment) for moment in times}, min(times), max(times))
+    inserts: list[dict[str, Any]] = []
+    for call, row in folded:
+        if row is None:
+            inserts.append({**_row(call, channels, source), **callers.place(call)})
+            report.new += 1
+        else:
+            extra = {"channel": channels.of(call.did, call.queue)}
+            repo.update(row, call, extra)
+            report.updated += 1
+    repo.insert(inserts)
+    return [call for call, _ in folded]
+
+
+def record_events(
+    uow: UnitOfWork, events: list[Event], *, channels: str, now: datetime | None = None
+) -> ImportReport:
+    """Live events from the telephone system, applied in one transaction: an event out of
+    order refuses the whole batch (409); an event repeated (a retry) changes nothing."""
+    now = now or datetime.now(UTC)
+    report = ImportReport(lines=len(events), events=len(events))
+    by_call: dict[str, list[tuple[int, Event]]] = {}
+    for position, event in enumerate(events, start=1):
+        by_call.setdefault(event.call_id, []).append((position, event))
+    _store(uow, by_call, report, Channels(channels), now, source="live")
+    if report.problems:
+        first = report.problems[0]
+        raise Conflict(
+            f"Ereignis {first.line} passt nicht zum Anruf: {first.german}; nichts übernommen.",
+            message_en=f"Event {first.line} does not fit its call: {first.english}; "
+            "nothing was taken.",
+        )
+    return report
+
+
+def purge_keys(uow: UnitOfWork, now: datetime) -> dict[str, int]:
+    """Delete the day keys older than a week and blank the hashes made with them."""
+    oldest_kept = berlin_day(now) - timedelta(days=KEY_DAYS)
+    keys, hashes = uow.repo(CallRepository).destroy_keys_before(oldest_kept)
+    return {"keys_destroyed": keys, "hashes_blanked": hashes}
+
+
+def parse_events(raw: list[Any]) -> list[Event]:
+    """Live events as queue_log lines or as objects; InvalidInput names the bad one."""
+    events: list[Event] = []
+    for position, item in enumerate(raw, start=1):
+        line = item if isinstance(item, str) else _line_of(item)
+        try:
+            event = parse_line(line)
+        except Malformed as bad:
+            raise InvalidInput(
+                f"Ereignis {position}: {bad.german}", message_en=f"Event {position}: {bad.english}"
+            ) from None
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _line_of(item: dict[str, Any]) -> str:
+    data = item.get("data") or []
+    return "|".join(
+        [
+            str(item.get("time", "")),
+            str(item.get("call_id", "")),
+            str(item.get("queue", "")),
+            str(item.get("agent") or "NONE"),
+            str(item.get("event", "")),
+            *[str(value) for value in data],
+        ]
+    )

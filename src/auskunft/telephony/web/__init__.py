@@ -1,0 +1,1 @@
+"""The telephony slice's JSON API."""
