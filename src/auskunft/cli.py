@@ -26,6 +26,7 @@ from auskunft.core.errors import AuskunftError
 from auskunft.core.progress import Progress
 from auskunft.forwarding import cli as forwarding_cli
 from auskunft.search import cli as search_cli
+from auskunft.statistics import cli as statistics_cli
 from auskunft.telephony import cli as telephony_cli
 
 
@@ -101,6 +102,7 @@ main.add_command(search_cli.search)
 main.add_command(search_cli.eval_search)
 main.add_command(search_cli.embed)
 main.add_command(telephony_cli.telephony_group)
+main.add_command(statistics_cli.demo_group)
 
 
 @main.group()

@@ -130,6 +130,7 @@ def test_the_slices_plug_their_jobs_tasks_and_listeners_into_the_core() -> None:
         "audit.prune",
         "concerns.escalate",
         "concerns.housekeeping",
+        "telephony.purge_keys",
     ]
     freed = SlotFreed("kassel-buergerbuero-rathaus", NOW, policy=None)
     assert len(registered.listeners_of(freed, Phase.IN_TRANSACTION)) == 1

@@ -489,6 +489,11 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/telephony/events"): Case(
         api(*LEADS, machine=True), json={"events": []}, ok=UNPROCESSABLE
     ),
+    # -- statistics: the figures for supervisors (statistics/web) ---------------------------
+    ("GET", "/api/v1/statistics/calls"): Case(
+        api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
+    ),
+    ("GET", "/api/v1/statistics/calls/abandoned"): Case(api(*LEADS), params={"day": "2026-01-05"}),
     # -- forwarding: the offices' inbox and the supervisors' list ---------------------------
     ("GET", "/dienststelle/anliegen"): Case(
         page(*CONCERN_WORK), params={"stelle": "{office}"}, shows="{tracking_shown}"

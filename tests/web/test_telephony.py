@@ -233,3 +233,24 @@ def test_live_events_out_of_order_or_malformed_are_refused_whole(
     assert post(client, [enter], who="t-agent").status_code == 403  # type: ignore[attr-defined]
     no_token = client.post("/api/v1/telephony/events", json={"events": [enter]})
     assert no_token.status_code == 401
+
+
+def test_a_call_split_across_two_files_is_completed_by_the_second(module_url: str) -> None:
+    t = now_epoch() - 60_000
+    whole = answered(t, "rot-1", "0561 123 45")
+    with UnitOfWork(get_engine(module_url)) as uow:
+        first = calls.import_queue_log(uow, whole[:2], channels=CHANNELS)  # rotated here
+        uow.commit()
+    assert first.new == 1
+    waiting = stored(module_url, "rot-1")
+    assert waiting is not None and waiting.state == "waiting"
+    with UnitOfWork(get_engine(module_url)) as uow:
+        second = calls.import_queue_log(uow, whole[2:], channels=CHANNELS)
+        uow.commit()
+    assert (second.new, second.updated, second.problems) == (0, 1, [])
+    done = stored(module_url, "rot-1")
+    assert done is not None and done.result == "answered" and done.talk_s == 120
+    # The second file again: the call is complete, its tail is no error.
+    with UnitOfWork(get_engine(module_url)) as uow:
+        again = calls.import_queue_log(uow, whole[2:], channels=CHANNELS)
+    assert (again.unchanged, again.problems) == (1, [])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from auskunft.desk import tables as t
@@ -31,6 +32,21 @@ class ContactRepository:
             .order_by(t.Contact.started_at)
         )
         return self.session.scalars(query).all()
+
+    def call_ids_with_contacts(self, call_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(call_ids), 500):
+            chunk = list(call_ids[start : start + 500])
+            found.update(
+                self.session.scalars(
+                    select(t.Contact.call_id).where(t.Contact.call_id.in_(chunk))
+                ).all()  # type: ignore[arg-type]
+            )
+        return found
+
+    def insert_many(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 5000):
+            self.session.execute(insert(t.Contact), rows[start : start + 5000])
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(t.Contact)) or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
+from auskunft.core.hours import BERLIN
 from auskunft.desk import tables as t
 from auskunft.desk.repository import ContactRepository
 from auskunft.search.service.engine import check_municipality
@@ -35,6 +37,7 @@ class NewContact:
     ended_at: datetime
     service_id: str | None = None
     municipality: str | None = None
+    call_id: str | None = None  # the telephone system's call (issue 14)
 
 
 def _invalid(message: str, message_en: str) -> InvalidInput:
@@ -106,9 +109,50 @@ def log_contact(
         agent_id=agent_id,
         source=source,
         concern_id=concern_id,
+        call_id=contact.call_id,
+        local_day=contact.started_at.astimezone(BERLIN).date(),
     )
     uow.repo(ContactRepository).add(row)
     return row
+
+
+def import_history(uow: UnitOfWork, contacts: Sequence[NewContact], *, source: str) -> int:
+    """Store contacts of the past in bulk (the demo year, a migration from another system):
+    checked like a reported contact except for their age, and idempotent by call id (a
+    call that already has a contact gets no second one). Returns how many were stored."""
+    for contact in contacts:
+        if contact.channel not in CHANNELS or contact.outcome not in OUTCOMES:
+            raise _invalid(
+                f"Unbekannter Kanal oder unbekanntes Ergebnis: {contact.channel[:20]}, "
+                f"{contact.outcome[:20]}.",
+                f"Unknown channel or outcome: {contact.channel[:20]}, {contact.outcome[:20]}.",
+            )
+        if contact.ended_at < contact.started_at:
+            raise _invalid(
+                "Das Ende des Kontakts liegt vor seinem Beginn.",
+                "The contact ends before it starts.",
+            )
+    repo = uow.repo(ContactRepository)
+    known = repo.call_ids_with_contacts([c.call_id for c in contacts if c.call_id])
+    rows = [
+        {
+            "channel": c.channel,
+            "outcome": c.outcome,
+            "service_id": c.service_id,
+            "municipality": c.municipality,
+            "started_at": c.started_at.astimezone(UTC),
+            "ended_at": c.ended_at.astimezone(UTC),
+            "agent_id": None,
+            "source": source,
+            "concern_id": None,
+            "call_id": c.call_id,
+            "local_day": c.started_at.astimezone(BERLIN).date(),
+        }
+        for c in contacts
+        if not c.call_id or c.call_id not in known
+    ]
+    repo.insert_many(rows)
+    return len(rows)
 
 
 def public(row: t.Contact) -> dict[str, Any]:
@@ -125,6 +169,7 @@ def public(row: t.Contact) -> dict[str, Any]:
         "duration_seconds": int((end - start).total_seconds()),
         "source": row.source,
         "concern": row.concern_id,
+        "call_id": row.call_id,
     }
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     String,
@@ -43,3 +44,7 @@ class Contact(Base):
     source: Mapped[str] = mapped_column(String(20), default="desk")
     # The concern the contact was forwarded as (outcome "forwarded" from the desk's form).
     concern_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The telephone system's call this contact was (issue 14): joins call and contact.
+    call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The local day (Europe/Berlin) it started, as the reports group it.
+    local_day: Mapped[date | None] = mapped_column(Date, index=True)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.telephony import tables as t
 from auskunft.telephony.model.calls import Call
+from auskunft.telephony.model.figures import CallCounts
 
 # The columns a folded call writes (caller hashes and threads are added by the service).
 _FOLDED = (
@@ -53,6 +54,11 @@ class CallRepository:
                 found[row.call_id] = row
         return found
 
+    def open_calls(self) -> dict[str, Call]:
+        """The calls still waiting or being talked, to continue with the next events."""
+        rows = self.session.scalars(select(t.Call).where(t.Call.state != "ended"))
+        return {row.call_id: self.as_call(row) for row in rows}
+
     @staticmethod
     def as_call(row: t.Call) -> Call:
         """A stored call, to fold further events into."""
@@ -61,9 +67,16 @@ class CallRepository:
             setattr(call, name, getattr(row, name))
         return call
 
-    def insert(self, rows: list[dict[str, Any]]) -> None:
-        for start in range(0, len(rows), 5000):
-            self.session.execute(insert(t.Call), rows[start : start + 5000])
+    def insert(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Insert in chunks of 5,000, made as they are needed."""
+        chunk: list[dict[str, Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == 5000:
+                self.session.execute(insert(t.Call), chunk)
+                chunk = []
+        if chunk:
+            self.session.execute(insert(t.Call), chunk)
 
     def update(self, row: t.Call, call: Call, extra: dict[str, Any]) -> None:
         for name in _FOLDED:
@@ -94,6 +107,71 @@ class CallRepository:
             if day is not None and key is not None:
                 found[(day, key)] = Earlier(call_id, thread or call_id, entered)
         return found
+
+    # -- figures --------------------------------------------------------------------------
+
+    def counts(
+        self,
+        first: date,
+        last: date,
+        *,
+        by_slot: bool,
+        channel: str | None,
+        within_s: int,
+        short_s: int,
+    ) -> list[tuple[date, int | None, CallCounts]]:
+        """The sums of the calls entered on the local days first..last, per day (and half
+        hour), in one aggregate query; channel "unknown" is the calls without one."""
+        c = t.Call
+        answered = c.answered_at.is_not(None)
+        unanswered_ended = and_(c.answered_at.is_(None), c.state == "ended")
+        talked = and_(answered, c.talk_s.is_not(None))
+
+        def count_if(condition: Any) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        def sum_if(condition: Any, value: Any) -> Any:
+            return func.sum(case((condition, value), else_=0))
+
+        columns = [
+            func.count(),
+            count_if(answered),
+            count_if(and_(unanswered_ended, c.wait_s > short_s)),
+            count_if(and_(unanswered_ended, c.wait_s <= short_s)),
+            count_if(and_(answered, c.wait_s <= within_s)),
+            count_if(and_(answered, c.channel == "115")),
+            sum_if(answered, c.wait_s),
+            sum_if(talked, c.talk_s),
+            count_if(talked),
+            count_if(c.state != "ended"),
+        ]
+        keys: list[Any] = [c.local_day, c.local_slot] if by_slot else [c.local_day]
+        query = select(*keys, *columns).where(c.local_day >= first, c.local_day <= last)
+        if channel == "unknown":
+            query = query.where(c.channel.is_(None))
+        elif channel is not None:
+            query = query.where(c.channel == channel)
+        query = query.group_by(*keys)
+        rows: list[tuple[date, int | None, CallCounts]] = []
+        for row in self.session.execute(query):
+            values = [int(v or 0) for v in row[len(keys) :]]
+            slot = int(row[1]) if by_slot else None
+            rows.append((row[0], slot, CallCounts(*values)))
+        return rows
+
+    def abandoned_on(self, day: date, short_s: int) -> list[t.Call]:
+        """The calls of a local day that were not answered, in time order."""
+        return list(
+            self.session.scalars(
+                select(t.Call)
+                .where(
+                    t.Call.local_day == day,
+                    t.Call.answered_at.is_(None),
+                    t.Call.state == "ended",
+                )
+                .order_by(t.Call.entered_at)
+            )
+        )
 
     # -- keys -----------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Index, Integer, LargeBinary, String
+from sqlalchemy import CheckConstraint, Date, Index, Integer, LargeBinary, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auskunft.core.db.base import Base, UtcDateTime
@@ -30,6 +30,7 @@ class Call(Base):
         CheckConstraint("wait_s is null or wait_s >= 0", name="ck_call_wait"),
         CheckConstraint("talk_s is null or talk_s >= 0", name="ck_call_talk"),
         Index("ix_calls_entered", "entered_at", "channel"),
+        Index("ix_calls_local_day", "local_day", "channel"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -53,6 +54,10 @@ class Call(Base):
     key_day: Mapped[date | None] = mapped_column(Date)
     caller_thread: Mapped[str | None] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(String(10), default="import")
+    # When it entered, as the reports group it: the day and half hour (0-47) of local
+    # wall-clock time in Europe/Berlin.
+    local_day: Mapped[date] = mapped_column(Date)
+    local_slot: Mapped[int] = mapped_column(SmallInteger)
 
 
 Index("ix_calls_caller", Call.key_day, Call.caller_key)

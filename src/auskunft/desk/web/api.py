@@ -28,6 +28,13 @@ class ContactIn(BaseModel):
     ended_at: datetime = Field(description="ISO 8601 with offset")
     service: str | None = Field(default=None, max_length=120)
     municipality: str | None = Field(default=None, max_length=80)
+    call_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="the telephone system's call id (queue_log), joining call and contact",
+    )
 
 
 @router.post("/contacts", status_code=201, responses=errors(400, 401, 422, 503))
@@ -49,6 +56,7 @@ def create_contact(
             ended_at=body.ended_at,
             service_id=body.service,
             municipality=body.municipality,
+            call_id=body.call_id,
         ),
         areas=set(search.snapshot().jurisdiction.areas),
         now=datetime.now(UTC),

@@ -40,6 +40,8 @@ def upgrade() -> None:
         sa.Column("key_day", sa.Date(), nullable=True),
         sa.Column("caller_thread", sa.String(64), nullable=True),
         sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("local_day", sa.Date(), nullable=False),
+        sa.Column("local_slot", sa.SmallInteger(), nullable=False),
         sa.CheckConstraint(
             "channel is null or channel in ('115', 'local')", name="ck_call_channel"
         ),
@@ -53,6 +55,7 @@ def upgrade() -> None:
         sa.CheckConstraint("talk_s is null or talk_s >= 0", name="ck_call_talk"),
     )
     op.create_index("ix_calls_entered", "calls", ["entered_at", "channel"])
+    op.create_index("ix_calls_local_day", "calls", ["local_day", "channel"])
     op.create_index("ix_calls_agent", "calls", ["agent"])
     op.create_index("ix_calls_caller_thread", "calls", ["caller_thread"])
     op.create_index("ix_calls_caller", "calls", ["key_day", "caller_key"])
@@ -69,5 +72,6 @@ def downgrade() -> None:
     op.drop_index("ix_calls_caller", table_name="calls")
     op.drop_index("ix_calls_caller_thread", table_name="calls")
     op.drop_index("ix_calls_agent", table_name="calls")
+    op.drop_index("ix_calls_local_day", table_name="calls")
     op.drop_index("ix_calls_entered", table_name="calls")
     op.drop_table("calls")

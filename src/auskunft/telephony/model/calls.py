@@ -11,7 +11,7 @@ one call: its wait goes on from its first entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from auskunft.telephony.model.queue_log import Event, Malformed
@@ -39,7 +39,7 @@ class OutOfOrder(Malformed):
     """An event that does not fit the call's state."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     call_id: str
     queue: str = ""
@@ -57,7 +57,6 @@ class Call:
     rang_unanswered: int = 0
     queues_entered: int = 0
     events: int = 0
-    touched: set[str] = field(default_factory=set)
 
     @property
     def answered(self) -> bool:

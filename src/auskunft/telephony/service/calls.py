@@ -28,6 +28,7 @@ from auskunft.core.hours import BERLIN
 from auskunft.core.phone import national_digits
 from auskunft.core.progress import Progress
 from auskunft.telephony.model.calls import ENDED, Call, OutOfOrder
+from auskunft.telephony.model.figures import slot_of
 from auskunft.telephony.model.queue_log import Event, Malformed, parse_line
 from auskunft.telephony.repository import CallRepository, Earlier
 
@@ -188,7 +189,10 @@ class Callers:
 
 def _row(call: Call, channels: Channels, source: str) -> dict[str, Any]:
     assert call.entered_at is not None and call.state is not None
+    day, slot = slot_of(call.entered_at)
     return {
+        "local_day": day,
+        "local_slot": slot,
         "call_id": call.call_id,
         "queue": call.queue[:80],
         "did": call.did[:32] if call.did else None,
@@ -221,10 +225,19 @@ def import_queue_log(
 ) -> ImportReport:
     """Import a queue_log. With a malformed line or an event out of order, nothing is
     stored (ImportFailed lists the lines) unless `skip_malformed`: then the malformed
-    lines and the calls with an event out of order are left out and reported."""
+    lines and the calls with an event out of order are left out and reported.
+
+    The file is read once, line by line, and each event folded into its call at once, so
+    memory holds the calls, not the events (a year: about 270,000 calls, 1.1 million
+    lines). Calls left open by an earlier import or the live feed continue from their
+    stored state; a call already stored complete is left alone, and a part of it in this
+    file (a log rotated mid-call) is no error."""
     now = now or datetime.now(UTC)
     report = ImportReport()
-    by_call: dict[str, list[tuple[int, Event]]] = {}
+    repo = uow.repo(CallRepository)
+    resumed = repo.open_calls()
+    folded: dict[str, Call] = {}
+    broken: dict[str, Problem] = {}
     for number, line in enumerate(lines, start=1):
         report.lines = number
         if progress and number % 50_000 == 0:
@@ -240,10 +253,29 @@ def import_queue_log(
             report.other_lines += 1
             continue
         report.events += 1
-        by_call.setdefault(event.call_id, []).append((number, event))
+        call_id = event.call_id
+        if call_id in broken:
+            continue
+        call = folded.get(call_id)
+        if call is None:
+            call = resumed.pop(call_id) if call_id in resumed else Call(call_id=call_id)
+            folded[call_id] = call
+        try:
+            call.apply(event)
+        except OutOfOrder as bad:
+            broken[call_id] = Problem(number, bad.german, bad.english)
+            del folded[call_id]
     if progress:
         progress(report.lines, max(total_lines, report.lines))
-    _store(uow, by_call, report, Channels(channels), now, source="import")
+    stored = repo.stored(list(folded) + list(broken))
+    for call_id, problem in broken.items():
+        row = stored.get(call_id)
+        if row is not None and row.state == ENDED:
+            report.unchanged += 1  # complete already: its tail in this file changes nothing
+        else:
+            report.problems.append(problem)
+            report.skipped_calls += 1
+    report.problems.sort(key=lambda p: p.line)
     if report.problems and not skip_malformed:
         raise QueueLogRefused(
             report,
@@ -252,6 +284,7 @@ def import_queue_log(
             message_en=f"The file was not imported: {len(report.problems)} malformed "
             "line(s), " + _first(report, german=False),
         )
+    _write(uow, folded, stored, report, Channels(channels), now, source="import")
     return report
 
 
@@ -261,59 +294,38 @@ def _first(report: ImportReport, *, german: bool) -> str:
     return "; ".join(f"{word} {p.line}: {p.german if german else p.english}" for p in shown)
 
 
-def _store(
+def _write(
     uow: UnitOfWork,
-    by_call: dict[str, list[tuple[int, Event]]],
+    folded: dict[str, Call],
+    stored: dict[str, Any],
     report: ImportReport,
     channels: Channels,
     now: datetime,
     *,
     source: str,
-) -> list[Call]:
+) -> None:
+    """Insert the new calls and update the open ones (a call stored complete stays)."""
     repo = uow.repo(CallRepository)
-    stored = repo.stored(list(by_call))
-    folded: list[tuple[Call, Any]] = []
-    for call_id, events in by_call.items():
+    fresh: list[Call] = []
+    for call_id, call in folded.items():
         row = stored.get(call_id)
         if row is not None and row.state == ENDED:
             report.unchanged += 1
-            continue
-        call = repo.as_call(row) if row is not None else Call(call_id=call_id)
-        events.sort(key=lambda item: (item[1].epoch, item[0]))
-        try:
-            for number, event in events:
-                try:
-                    call.apply(event)
-                except OutOfOrder as bad:
-                    report.problems.append(Problem(number, bad.german, bad.english))
-                    raise
-        except OutOfOrder:
-            report.skipped_calls += 1
-            continue
-        if call.entered_at is None or call.state is None:
+        elif call.entered_at is None or call.state is None:
             report.without_queue += 1
-            continue
-        folded.append((call, row))
-    report.problems.sort(key=lambda p: p.line)
-    if not folded:
-        return []
-    folded.sort(key=lambda item: item[0].entered_at or now)
-    callers = Callers(repo, now)
-    new_calls = [call for call, row in folded if row is None]
-    if new_calls:
-        times = [call.entered_at for call in new_calls if call.entered_at is not None]
-        callers.prepare({berlin_day(moment) for moment in times}, min(times), max(times))
-    inserts: list[dict[str, Any]] = []
-    for call, row in folded:
-        if row is None:
-            inserts.append({**_row(call, channels, source), **callers.place(call)})
-            report.new += 1
+        elif row is None:
+            fresh.append(call)
         else:
-            extra = {"channel": channels.of(call.did, call.queue)}
-            repo.update(row, call, extra)
+            repo.update(row, call, {"channel": channels.of(call.did, call.queue)})
             report.updated += 1
-    repo.insert(inserts)
-    return [call for call, _ in folded]
+    if not fresh:
+        return
+    fresh.sort(key=lambda call: call.entered_at or now)
+    callers = Callers(repo, now)
+    times = [call.entered_at for call in fresh if call.entered_at is not None]
+    callers.prepare({berlin_day(moment) for moment in times}, min(times), max(times))
+    repo.insert({**_row(call, channels, source), **callers.place(call)} for call in fresh)
+    report.new += len(fresh)
 
 
 def record_events(
@@ -323,10 +335,25 @@ def record_events(
     order refuses the whole batch (409); an event repeated (a retry) changes nothing."""
     now = now or datetime.now(UTC)
     report = ImportReport(lines=len(events), events=len(events))
-    by_call: dict[str, list[tuple[int, Event]]] = {}
+    repo = uow.repo(CallRepository)
+    stored = repo.stored(sorted({event.call_id for event in events}))
+    folded: dict[str, Call] = {}
     for position, event in enumerate(events, start=1):
-        by_call.setdefault(event.call_id, []).append((position, event))
-    _store(uow, by_call, report, Channels(channels), now, source="live")
+        row = stored.get(event.call_id)
+        if row is not None and row.state == ENDED:
+            continue  # complete already: a retry of its last events
+        call = folded.get(event.call_id)
+        if call is None:
+            call = folded[event.call_id] = (
+                repo.as_call(row) if row is not None else Call(call_id=event.call_id)
+            )
+        try:
+            call.apply(event)
+        except OutOfOrder as bad:
+            report.problems.append(Problem(position, bad.german, bad.english))
+            break
+    if not report.problems:
+        _write(uow, folded, stored, report, Channels(channels), now, source="live")
     if report.problems:
         first = report.problems[0]
         raise Conflict(

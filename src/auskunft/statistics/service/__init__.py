@@ -1,0 +1,1 @@
+"""Use cases of statistics: the figures across slices, the demo year."""

@@ -1,0 +1,1 @@
+"""The statistics slice's pages and JSON API."""
