@@ -28,16 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from tests.conftest import _drop_pg_database, _new_pg_database  # noqa: E402
 
 from auskunft.bootstrap import open_catalog  # noqa: E402
 from auskunft.core.db.uow import UnitOfWork  # noqa: E402
@@ -84,26 +83,6 @@ def run_import(url: str, queue_log: Path, data_dir: Path) -> dict[str, float]:
         "new": report["new"],
         "unchanged_again": unchanged,
     }
-
-
-def pg_database(admin: str) -> tuple[str, str]:
-    name = f"auskunft_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(
-        make_url(admin).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return name, make_url(admin).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_pg(admin: str, name: str) -> None:
-    engine = create_engine(
-        make_url(admin).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def report_latency(url: str) -> dict[str, dict[str, float]]:
@@ -201,10 +180,10 @@ def main() -> None:
                     url = f"sqlite:///{work / f'import-{run}.db'}"
                     pg_name = ""
                 else:
-                    pg_name, url = pg_database(admin)
+                    pg_name, url = _new_pg_database(admin)
                 runs.append(run_import(url, queue_log, work / f"data-{store}-{run}"))
                 if pg_name and run < args.runs - 1:
-                    drop_pg(admin, pg_name)
+                    _drop_pg_database(admin, pg_name)
                 last_url, last_pg = url, pg_name
             seconds = [r["seconds"] for r in runs]
             results[f"import_{store}"] = {
@@ -219,7 +198,7 @@ def main() -> None:
             results[f"figures_{store}"] = report_latency(last_url)
             print(store, "figures", results[f"figures_{store}"])
             if store == "postgresql":
-                drop_pg(admin, last_pg)
+                _drop_pg_database(admin, last_pg)
     results["erlang"] = erlang_week()
     print("erlang", results["erlang"])
     if args.json:

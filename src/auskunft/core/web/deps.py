@@ -121,6 +121,23 @@ def require(
     return check
 
 
+def require_api(*roles: Role, refusal: tuple[str, str]) -> Callable[[Request], Login]:
+    """A dependency of the JSON API: the caller (`api_caller`) if a person with one of
+    `roles`, else 403 (a machine token is nobody); no token or session: 401."""
+    allowed = frozenset(roles)
+    message, message_en = refusal
+
+    def check(request: Request) -> Login:
+        caller = api_caller(request)
+        if caller is None or caller.role not in allowed:
+            raise Forbidden(message, message_en=message_en)
+        return caller
+
+    check.__name__ = "require_api_" + "_".join(sorted(allowed))
+    check.roles = allowed  # type: ignore[attr-defined]
+    return check
+
+
 def tokens_match(expected: str, given: str) -> bool:
     """Whether a sent token is the expected one (constant time; empty never matches)."""
     return bool(expected) and bool(given) and hmac.compare_digest(expected.encode(), given.encode())

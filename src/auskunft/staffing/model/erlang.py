@@ -60,12 +60,13 @@ class Load:
     def __post_init__(self) -> None:
         if not math.isfinite(self.calls_per_hour) or self.calls_per_hour < 0:
             raise ValueError("calls_per_hour must be a number of at least 0")
-        if not math.isfinite(self.aht_s) or self.aht_s <= 0:
-            raise ValueError("aht_s must be a positive number of seconds")
+        # Below a second the rates overflow the arithmetic; nobody's calls are that short.
+        if not math.isfinite(self.aht_s) or not 1 <= self.aht_s <= 86_400:
+            raise ValueError("aht_s must lie between 1 and 86,400 seconds")
         if self.patience_s is not None and (
-            not math.isfinite(self.patience_s) or self.patience_s <= 0
+            not math.isfinite(self.patience_s) or not 1 <= self.patience_s <= 86_400
         ):
-            raise ValueError("patience_s must be a positive number of seconds")
+            raise ValueError("patience_s must lie between 1 and 86,400 seconds")
 
     @property
     def intensity(self) -> float:

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from auskunft.core.config import Settings
-from auskunft.core.errors import Forbidden, InvalidInput
+from auskunft.core.errors import InvalidInput
 from auskunft.core.principal import Login, Role
-from auskunft.core.web.deps import api_caller, settings_of
+from auskunft.core.web.deps import require_api, settings_of
 from auskunft.core.web.openapi import errors
 from auskunft.staffing.model.erlang import (
     MAX_AGENTS,
@@ -28,14 +28,13 @@ router = APIRouter(prefix="/api/v1/staffing", tags=["staffing"])
 PLANNERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def api_planner(caller: Annotated[Login | None, Depends(api_caller)]) -> Login:
-    """Supervisors and administrators, with their personal token or session."""
-    if caller is None or caller.role not in PLANNERS:
-        raise Forbidden(
-            "Die Personalplanung ist Sache der Leitung, mit einem persönlichen API-Token.",
-            message_en="Staffing is for supervisors, with a personal API token.",
-        )
-    return caller
+api_planner = require_api(
+    *PLANNERS,
+    refusal=(
+        "Die Personalplanung ist Sache der Leitung, mit einem persönlichen API-Token.",
+        "Staffing is for supervisors, with a personal API token.",
+    ),
+)
 
 
 class ErlangAnswer(BaseModel):
@@ -92,11 +91,11 @@ def erlang(
     _planner: Annotated[Login, Depends(api_planner)],
     settings: Annotated[Settings, Depends(settings_of)],
     calls_per_hour: Annotated[float, Query(ge=0, le=100_000)],
-    aht_s: Annotated[float, Query(gt=0, le=7200, description="mean handling time")],
+    aht_s: Annotated[float, Query(ge=1, le=7200, description="mean handling time")],
     target: Annotated[float | None, Query(gt=0, lt=1)] = None,
     within_s: Annotated[float | None, Query(ge=0, le=3600)] = None,
     patience_s: Annotated[
-        float | None, Query(gt=0, le=3600, description="callers' mean patience: Erlang A")
+        float | None, Query(ge=1, le=3600, description="callers' mean patience: Erlang A")
     ] = None,
     agents: Annotated[
         int | None, Query(ge=0, le=MAX_AGENTS, description="what this many achieve")

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from auskunft.core.config import Settings
-from auskunft.core.errors import Forbidden
 from auskunft.core.principal import Login, Role
-from auskunft.core.web.deps import Uow, api_caller, settings_of
+from auskunft.core.web.deps import Uow, require_api, settings_of
 from auskunft.core.web.openapi import errors
 from auskunft.telephony.model.figures import Definition
 from auskunft.telephony.service import figures
@@ -22,13 +21,13 @@ router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 READERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def api_reader(caller: Annotated[Login | None, Depends(api_caller)]) -> Login:
-    if caller is None or caller.role not in READERS:
-        raise Forbidden(
-            "Die Statistik sieht die Leitung, mit einem persönlichen API-Token.",
-            message_en="The statistics are for supervisors, with a personal API token.",
-        )
-    return caller
+api_reader = require_api(
+    *READERS,
+    refusal=(
+        "Die Statistik sieht die Leitung, mit einem persönlichen API-Token.",
+        "The statistics are for supervisors, with a personal API token.",
+    ),
+)
 
 
 def definition_of(settings: Settings) -> Definition:
