@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auskunft.staffing.model.erlang import (
-    Formula,
     Goal,
     Load,
     Model,
@@ -19,6 +18,7 @@ from auskunft.staffing.model.erlang import (
     predict,
 )
 from auskunft.staffing.model.simulation import simulate
+from auskunft.telephony.model.figures import Formula
 
 # Traffic 10 Erlang: 200 calls an hour of 180 s each.
 REFERENCE = Load(calls_per_hour=200, aht_s=180)

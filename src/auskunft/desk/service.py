@@ -46,6 +46,20 @@ def _invalid(message: str, message_en: str) -> InvalidInput:
 
 def validate(uow: UnitOfWork, contact: NewContact, areas: set[str], now: datetime) -> None:
     """Raise InvalidInput naming the first thing wrong with a reported contact."""
+    check_shape(contact, now=now)
+    if contact.service_id is not None and catalog_reads.service(uow, contact.service_id) is None:
+        raise _invalid(
+            f"Die Leistung „{contact.service_id[:120]}“ gibt es im Katalog nicht.",
+            f"There is no service '{contact.service_id[:120]}' in the catalog.",
+        )
+    if contact.municipality is not None:
+        check_municipality(areas, contact.municipality)
+
+
+def check_shape(contact: NewContact, *, now: datetime | None) -> None:
+    """What every contact must be: a known channel and outcome, times with a zone, an end
+    after the start, at most 12 hours; with `now`, also reported in time (not in the
+    future, not older than 30 days). A contact of the past (`now` None) skips those."""
     if contact.channel not in CHANNELS:
         raise _invalid(
             f"Unbekannter Kanal „{contact.channel[:20]}“; möglich: {', '.join(CHANNELS)}.",
@@ -67,9 +81,9 @@ def validate(uow: UnitOfWork, contact: NewContact, areas: set[str], now: datetim
             "Das Ende des Kontakts liegt vor seinem Beginn.",
             "The contact ends before it starts.",
         )
-    if contact.ended_at > now + CLOCK_SKEW:
+    if now is not None and contact.ended_at > now + CLOCK_SKEW:
         raise _invalid("Der Kontakt endet in der Zukunft.", "The contact ends in the future.")
-    if contact.started_at < now - OLDEST_CONTACT:
+    if now is not None and contact.started_at < now - OLDEST_CONTACT:
         raise _invalid(
             "Der Kontakt begann vor mehr als 30 Tagen; so alte Kontakte werden nicht erfasst.",
             "The contact started more than 30 days ago; contacts this old are not logged.",
@@ -78,13 +92,25 @@ def validate(uow: UnitOfWork, contact: NewContact, areas: set[str], now: datetim
         raise _invalid(
             "Ein Kontakt dauert höchstens 12 Stunden.", "A contact lasts at most 12 hours."
         )
-    if contact.service_id is not None and catalog_reads.service(uow, contact.service_id) is None:
-        raise _invalid(
-            f"Die Leistung „{contact.service_id[:120]}“ gibt es im Katalog nicht.",
-            f"There is no service '{contact.service_id[:120]}' in the catalog.",
-        )
-    if contact.municipality is not None:
-        check_municipality(areas, contact.municipality)
+
+
+def _columns(
+    contact: NewContact, *, source: str, agent_id: int | None, concern_id: int | None
+) -> dict[str, Any]:
+    """The stored columns of a contact."""
+    return {
+        "channel": contact.channel,
+        "outcome": contact.outcome,
+        "service_id": contact.service_id,
+        "municipality": contact.municipality,
+        "started_at": contact.started_at.astimezone(UTC),
+        "ended_at": contact.ended_at.astimezone(UTC),
+        "agent_id": agent_id,
+        "source": source,
+        "concern_id": concern_id,
+        "call_id": contact.call_id,
+        "local_day": contact.started_at.astimezone(BERLIN).date(),
+    }
 
 
 def log_contact(
@@ -99,55 +125,22 @@ def log_contact(
 ) -> t.Contact:
     """Store a contact after validating it; the caller commits."""
     validate(uow, contact, areas, now)
-    row = t.Contact(
-        channel=contact.channel,
-        outcome=contact.outcome,
-        service_id=contact.service_id,
-        municipality=contact.municipality,
-        started_at=contact.started_at.astimezone(UTC),
-        ended_at=contact.ended_at.astimezone(UTC),
-        agent_id=agent_id,
-        source=source,
-        concern_id=concern_id,
-        call_id=contact.call_id,
-        local_day=contact.started_at.astimezone(BERLIN).date(),
-    )
+    row = t.Contact(**_columns(contact, source=source, agent_id=agent_id, concern_id=concern_id))
     uow.repo(ContactRepository).add(row)
     return row
 
 
 def import_history(uow: UnitOfWork, contacts: Sequence[NewContact], *, source: str) -> int:
     """Store contacts of the past in bulk (the demo year, a migration from another system):
-    checked like a reported contact except for their age, and idempotent by call id (a
-    call that already has a contact gets no second one). Returns how many were stored."""
+    checked in their shape like a reported contact (not for their age), and idempotent by
+    call id (a call that already has a contact gets no second one). Returns how many were
+    stored."""
     for contact in contacts:
-        if contact.channel not in CHANNELS or contact.outcome not in OUTCOMES:
-            raise _invalid(
-                f"Unbekannter Kanal oder unbekanntes Ergebnis: {contact.channel[:20]}, "
-                f"{contact.outcome[:20]}.",
-                f"Unknown channel or outcome: {contact.channel[:20]}, {contact.outcome[:20]}.",
-            )
-        if contact.ended_at < contact.started_at:
-            raise _invalid(
-                "Das Ende des Kontakts liegt vor seinem Beginn.",
-                "The contact ends before it starts.",
-            )
+        check_shape(contact, now=None)
     repo = uow.repo(ContactRepository)
     known = repo.call_ids_with_contacts([c.call_id for c in contacts if c.call_id])
     rows = [
-        {
-            "channel": c.channel,
-            "outcome": c.outcome,
-            "service_id": c.service_id,
-            "municipality": c.municipality,
-            "started_at": c.started_at.astimezone(UTC),
-            "ended_at": c.ended_at.astimezone(UTC),
-            "agent_id": None,
-            "source": source,
-            "concern_id": None,
-            "call_id": c.call_id,
-            "local_day": c.started_at.astimezone(BERLIN).date(),
-        }
+        _columns(c, source=source, agent_id=None, concern_id=None)
         for c in contacts
         if not c.call_id or c.call_id not in known
     ]

@@ -84,28 +84,32 @@ class CallRepository:
         for name, value in extra.items():
             setattr(row, name, value)
 
-    def callers_between(self, since: datetime, until: datetime) -> dict[tuple[date, str], Earlier]:
-        """Stored calls with a caller hash entered in [since, until], by (day, hash): the
-        latest of each."""
+    def callers_matching(
+        self, days: Iterable[date], hashes: Iterable[str]
+    ) -> dict[tuple[date, str], Earlier]:
+        """The stored calls of these key days whose caller hash is one of these, by (day,
+        hash): the latest of each. Both columns lead the index `ix_calls_caller`."""
+        key_days = sorted(set(days))
+        wanted = sorted(set(hashes))
         found: dict[tuple[date, str], Earlier] = {}
-        rows = self.session.execute(
-            select(
-                t.Call.key_day,
-                t.Call.caller_key,
-                t.Call.call_id,
-                t.Call.caller_thread,
-                t.Call.entered_at,
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(
+                    t.Call.key_day,
+                    t.Call.caller_key,
+                    t.Call.call_id,
+                    t.Call.caller_thread,
+                    t.Call.entered_at,
+                )
+                .where(
+                    t.Call.key_day.in_(key_days),
+                    t.Call.caller_key.in_(wanted[start : start + 500]),
+                )
+                .order_by(t.Call.entered_at)
             )
-            .where(
-                t.Call.entered_at >= since,
-                t.Call.entered_at <= until,
-                t.Call.caller_key.is_not(None),
-            )
-            .order_by(t.Call.entered_at)
-        )
-        for day, key, call_id, thread, entered in rows:
-            if day is not None and key is not None:
-                found[(day, key)] = Earlier(call_id, thread or call_id, entered)
+            for day, key, call_id, thread, entered in rows:
+                if day is not None and key is not None:
+                    found[(day, key)] = Earlier(call_id, thread or call_id, entered)
         return found
 
     # -- figures --------------------------------------------------------------------------
@@ -159,7 +163,7 @@ class CallRepository:
             rows.append((row[0], slot, CallCounts(*values)))
         return rows
 
-    def abandoned_on(self, day: date, short_s: int) -> list[t.Call]:
+    def abandoned_on(self, day: date) -> list[t.Call]:
         """The calls of a local day that were not answered, in time order."""
         return list(
             self.session.scalars(

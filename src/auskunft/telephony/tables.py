@@ -49,7 +49,6 @@ class Call(Base):
     talk_s: Mapped[int | None] = mapped_column(Integer)
     rang_unanswered: Mapped[int] = mapped_column(Integer, default=0)
     queues_entered: Mapped[int] = mapped_column(Integer, default=1)
-    area_code: Mapped[str | None] = mapped_column(String(8))
     caller_key: Mapped[str | None] = mapped_column(String(64))
     key_day: Mapped[date | None] = mapped_column(Date)
     caller_thread: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -35,7 +35,6 @@ def upgrade() -> None:
         sa.Column("talk_s", sa.Integer(), nullable=True),
         sa.Column("rang_unanswered", sa.Integer(), nullable=False),
         sa.Column("queues_entered", sa.Integer(), nullable=False),
-        sa.Column("area_code", sa.String(8), nullable=True),
         sa.Column("caller_key", sa.String(64), nullable=True),
         sa.Column("key_day", sa.Date(), nullable=True),
         sa.Column("caller_thread", sa.String(64), nullable=True),

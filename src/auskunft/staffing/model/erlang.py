@@ -28,6 +28,8 @@ from enum import StrEnum
 import numpy as np
 from scipy.special import betainc
 
+from auskunft.telephony.model.figures import Formula, service_level
+
 # The published reference for Erlang C (traffic 10 Erlang, 14 agents, 180 s handling):
 # waiting probability 0.1741, service level in 20 s 0.8884, average speed of answer 7.84 s.
 MAX_AGENTS = 10_000
@@ -36,17 +38,6 @@ MAX_AGENTS = 10_000
 class Model(StrEnum):
     ERLANG_C = "erlang_c"
     ERLANG_A = "erlang_a"
-
-
-class Formula(StrEnum):
-    """What the service level divides by (the 115 network's default first)."""
-
-    # answered within t / (answered + abandoned after more than the short cutoff)
-    ANSWERED_AND_LONG_ABANDONS = "answered_and_long_abandons"
-    # answered within t / offered (every call, short abandons included)
-    OFFERED = "offered"
-    # answered within t / answered
-    ANSWERED = "answered"
 
 
 @dataclass(frozen=True)
@@ -191,7 +182,7 @@ def _erlang_a(agents: int, load: Load, goal: Goal) -> Prediction:
         # Nobody answers: every caller hangs up, after their patience.
         cut = math.exp(-theta * goal.short_abandon_s)
         long_abandons = cut  # patience beyond the cutoff
-        level = _level(goal, 0.0, 0.0, long_abandons, 1.0)
+        level = _level(goal, 0.0, 0.0, long_abandons)
         return Prediction(0, Model.ERLANG_A, 1.0, level, None, 0.0, 1.0, 0.0)
     ahead = np.arange(len(waiting), dtype=float)  # callers waiting ahead of the arrival
     c = agents * mu / theta
@@ -220,7 +211,7 @@ def _erlang_a(agents: int, load: Load, goal: Goal) -> Prediction:
     mean_wait_tilted = np.cumsum(1.0 / (theta * (c + ahead + 1.0)))
     asa = float(waiting @ (answered_if * mean_wait_tilted)) / answered if answered > 0 else None
     occupancy = min(1.0, load.intensity * answered / agents)
-    level = _level(goal, answered_within, answered, long_abandons, 1.0)
+    level = _level(goal, answered_within, answered, long_abandons)
     return Prediction(
         agents,
         Model.ERLANG_A,
@@ -233,16 +224,16 @@ def _erlang_a(agents: int, load: Load, goal: Goal) -> Prediction:
     )
 
 
-def _level(
-    goal: Goal, answered_within: float, answered: float, long_abandons: float, offered: float
-) -> float:
-    if goal.formula is Formula.OFFERED:
-        denominator = offered
-    elif goal.formula is Formula.ANSWERED:
-        denominator = answered
-    else:
-        denominator = answered + long_abandons
-    return answered_within / denominator if denominator > 0 else 0.0
+def _level(goal: Goal, answered_within: float, answered: float, long_abandons: float) -> float:
+    """Per arriving caller (offered = 1), by the goal's formula."""
+    found = service_level(
+        goal.formula,
+        answered_within=answered_within,
+        answered=answered,
+        long_abandons=long_abandons,
+        offered=1.0,
+    )
+    return 0.0 if found is None else found
 
 
 def _stationary(agents: int, lam: float, mu: float, theta: float) -> tuple[float, np.ndarray]:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import simpy
 
-from auskunft.staffing.model.erlang import Formula, Goal, Load
+from auskunft.staffing.model.erlang import Goal, Load
+from auskunft.telephony.model.figures import service_level
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,14 @@ class Simulated:
 
     def service_level(self, goal: Goal) -> float:
         """By the goal's formula, as a report of real calls would count."""
-        if goal.formula is Formula.OFFERED:
-            denominator = self.calls
-        elif goal.formula is Formula.ANSWERED:
-            denominator = self.answered
-        else:
-            denominator = self.answered + self.abandoned_long
-        return self.answered_within / denominator if denominator else 1.0
+        found = service_level(
+            goal.formula,
+            answered_within=self.answered_within,
+            answered=self.answered,
+            long_abandons=self.abandoned_long,
+            offered=self.calls,
+        )
+        return 1.0 if found is None else found
 
 
 def simulate(

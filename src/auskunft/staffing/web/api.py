@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from auskunft.core.config import Settings
@@ -15,13 +15,13 @@ from auskunft.core.web.deps import require_api, settings_of
 from auskunft.core.web.openapi import errors
 from auskunft.staffing.model.erlang import (
     MAX_AGENTS,
-    Formula,
     Goal,
     Load,
     Prediction,
     agents_needed,
     predict,
 )
+from auskunft.telephony.model.figures import Formula
 
 router = APIRouter(prefix="/api/v1/staffing", tags=["staffing"])
 
@@ -87,7 +87,6 @@ def scheduled(agents: int, shrinkage: float) -> int:
     summary="Agents needed for a service level (Erlang C, or Erlang A with patience_s)",
 )
 def erlang(
-    request: Request,
     _planner: Annotated[Login, Depends(api_planner)],
     settings: Annotated[Settings, Depends(settings_of)],
     calls_per_hour: Annotated[float, Query(ge=0, le=100_000)],

@@ -1,1 +1,2 @@
-"""The statistics slice's pure model: figure definitions and the demo year's traffic."""
+"""The statistics slice's pure model: the demo year's traffic (the call figures' definitions
+are telephony's, `telephony/model/figures.py`)."""

@@ -16,7 +16,8 @@ hanging up. The queue carries over from one interval to the next. Some callers c
 again within a week about the same matter (they were not helped for good), which is
 what makes the measured first-contact resolution lower than the agents' own record.
 
-Everything is drawn from one seeded generator: the same seed gives the same year.
+Everything is drawn from generators seeded by one number: the same seed gives the same
+year.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
 
 from auskunft.core.hours import BERLIN
 from auskunft.core.servicetime import ServiceCalendar
@@ -151,13 +155,10 @@ def _lines(call: TrafficCall) -> list[tuple[float, str]]:
     return out
 
 
-def _pick(rng: random.Random, choices: Sequence[tuple[object, float]]) -> object:
-    roll = rng.random() * sum(w for _, w in choices)
-    for value, weight in choices:
-        roll -= weight
-        if roll <= 0:
-            return value
-    return choices[-1][0]
+def _pick(rng: random.Random, choices: Sequence[tuple[Any, float]]) -> Any:
+    """One of the values, drawn by their weights."""
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights)[0]
 
 
 def plan_intervals(year: int, calendar: ServiceCalendar, months: int = 12) -> list[Interval]:
@@ -201,6 +202,7 @@ def generate(
     if not 1 <= months <= 12:
         raise ValueError("months must lie between 1 and 12")
     rng = random.Random(seed)
+    counts = np.random.default_rng(seed)  # the calls per interval (Poisson)
     calendar = calendar or ServiceCalendar.default()
     intervals = plan_intervals(year, calendar, months)
     goal = Goal(service_level=0.8)
@@ -236,7 +238,7 @@ def generate(
         if len(free) > interval.agents:
             free = sorted(free)[: interval.agents]
             heapq.heapify(free)
-        count = _poisson(rng, interval.expected)
+        count = int(counts.poisson(interval.expected))
         arrivals = sorted(rng.uniform(interval.start, interval.end) for _ in range(count))
         for arrived in arrivals:
             serial += 1
@@ -249,8 +251,8 @@ def generate(
                 _, number, service, town = recent[rng.randrange(first, len(recent))]
             else:
                 number = f"0561 {rng.randrange(100000, 9999999)}"
-                service = str(_pick(rng, service_choices)) if service_choices else None
-                town = _pick(rng, MUNICIPALITIES)  # type: ignore[assignment]
+                service = _pick(rng, service_choices) if service_choices else None
+                town = _pick(rng, MUNICIPALITIES)
             patience = rng.expovariate(1 / PATIENCE_S)
             start = max(arrived, free[0][0])
             wait = start - arrived
@@ -267,7 +269,7 @@ def generate(
             _, agent_no = heapq.heappop(free)
             talk = max(10, int(rng.lognormvariate(log_mu, AHT_SIGMA)))
             heapq.heappush(free, (start + talk, agent_no))
-            outcome = str(_pick(rng, OUTCOMES))
+            outcome = _pick(rng, OUTCOMES)
             rings = min(int(wait // 15), 2) if rng.random() < 0.35 else 0
             result.calls.append(
                 TrafficCall(
@@ -278,17 +280,3 @@ def generate(
             )  # fmt: skip
             recent.append((arrived, number, service, town))
     return result
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    """A Poisson draw (Knuth's method in pieces of 30, so large means do not underflow)."""
-    count = 0
-    while mean > 30:
-        count += _poisson(rng, 30)
-        mean -= 30
-    limit = math.exp(-mean)
-    product = rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count

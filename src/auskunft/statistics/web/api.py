@@ -13,7 +13,7 @@ from auskunft.core.config import Settings
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, require_api, settings_of
 from auskunft.core.web.openapi import errors
-from auskunft.telephony.model.figures import Definition
+from auskunft.telephony.model.figures import Definition, Formula
 from auskunft.telephony.service import figures
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
@@ -34,7 +34,7 @@ def definition_of(settings: Settings) -> Definition:
     return Definition(
         within_s=settings.service_level_seconds,
         short_abandon_s=settings.short_abandon_seconds,
-        formula=settings.service_level_formula,
+        formula=Formula(settings.service_level_formula),
     )
 
 

@@ -26,8 +26,6 @@ ABANDONED = "abandoned"  # the caller hung up while waiting
 TIMEOUT = "timeout"  # the queue's time limit ended the wait
 EMPTY = "empty"  # no agent logged in
 KEY = "key"  # the caller left the queue by pressing a key
-RESULTS = (ANSWERED, TRANSFERRED, ABANDONED, TIMEOUT, EMPTY, KEY)
-UNANSWERED = (ABANDONED, TIMEOUT, EMPTY, KEY)
 
 _EXITS = {"ABANDON": ABANDONED, "EXITWITHTIMEOUT": TIMEOUT, "EXITEMPTY": EMPTY, "EXITWITHKEY": KEY}
 _TRANSFERS = ("TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER")
@@ -56,7 +54,6 @@ class Call:
     result: str | None = None
     rang_unanswered: int = 0
     queues_entered: int = 0
-    events: int = 0
 
     @property
     def answered(self) -> bool:
@@ -79,7 +76,6 @@ class Call:
         if handler is None:
             return
         handler(self, event)
-        self.events += 1
         if self.last_at is None or event.time > self.last_at:
             self.last_at = event.time
 

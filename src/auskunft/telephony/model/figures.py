@@ -25,12 +25,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any
 
 from auskunft.core.hours import BERLIN
 
-FORMULAS = ("answered_and_long_abandons", "offered", "answered")
 GROUPS = ("interval", "day", "week", "month", "year")
+
+
+class Formula(StrEnum):
+    """What the service level divides by (the 115 network's default first)."""
+
+    # answered within t / (answered + abandoned after more than the short cutoff)
+    ANSWERED_AND_LONG_ABANDONS = "answered_and_long_abandons"
+    # answered within t / offered (every call, short abandons included)
+    OFFERED = "offered"
+    # answered within t / answered
+    ANSWERED = "answered"
+
+
+def service_level(
+    formula: Formula,
+    *,
+    answered_within: float,
+    answered: float,
+    long_abandons: float,
+    offered: float,
+) -> float | None:
+    """The service level by `formula`, from counts or probabilities; None without calls.
+    The one place the formulas live: the reports, Erlang and the simulation use it."""
+    if formula is Formula.OFFERED:
+        denominator = offered
+    elif formula is Formula.ANSWERED:
+        denominator = answered
+    else:
+        denominator = answered + long_abandons
+    return answered_within / denominator if denominator > 0 else None
 
 
 @dataclass(frozen=True)
@@ -39,13 +69,13 @@ class Definition:
 
     within_s: int = 30
     short_abandon_s: int = 5
-    formula: str = "answered_and_long_abandons"
+    formula: Formula = Formula.ANSWERED_AND_LONG_ABANDONS
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "within_s": self.within_s,
             "short_abandon_s": self.short_abandon_s,
-            "formula": self.formula,
+            "formula": self.formula.value,
         }
 
 
@@ -77,13 +107,13 @@ class CallCounts:
         self.waiting += other.waiting
 
     def service_level(self, definition: Definition) -> float | None:
-        if definition.formula == "offered":
-            denominator = self.offered
-        elif definition.formula == "answered":
-            denominator = self.answered
-        else:
-            denominator = self.answered + self.abandoned
-        return self.answered_within / denominator if denominator > 0 else None
+        return service_level(
+            definition.formula,
+            answered_within=self.answered_within,
+            answered=self.answered,
+            long_abandons=self.abandoned,
+            offered=self.offered,
+        )
 
     def row(self, period: str, definition: Definition) -> dict[str, Any]:
         level = self.service_level(definition)

@@ -65,7 +65,6 @@ class Malformed(ValueError):
 @dataclass(frozen=True, slots=True)
 class Event:
     time: datetime  # UTC
-    epoch: float
     call_id: str
     queue: str
     agent: str
@@ -135,7 +134,6 @@ def parse_line(line: str) -> Event | None:
         return None
     event = Event(
         time=datetime.fromtimestamp(epoch, UTC),
-        epoch=epoch,
         call_id=call_id,
         queue=queue,
         agent="" if agent == "NONE" else agent,

@@ -31,15 +31,16 @@ from auskunft.telephony.model.calls import ENDED, Call, OutOfOrder
 from auskunft.telephony.model.figures import slot_of
 from auskunft.telephony.model.queue_log import Event, Malformed, parse_line
 from auskunft.telephony.repository import CallRepository, Earlier
+from auskunft.telephony.tables import Call as StoredCall
 
 KEY_DAYS = 7  # a caller is recognised for this many days
-REPEAT_WINDOW = timedelta(days=7)
+REPEAT_WINDOW = timedelta(days=KEY_DAYS)
 SHOWN_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
 class Problem:
-    line: int  # 1-based line of the file (0 for a live event batch's position)
+    line: int  # 1-based: the line of a file, or the position of an event in a live batch
     german: str
     english: str
 
@@ -119,16 +120,32 @@ class Callers:
         self._keys: dict[date, bytes] = {}
         self._memory_only: set[date] = set()
         self._recent: dict[str, Earlier] = {}  # number -> latest call of this run
-        self._stored: dict[tuple[date, str], Earlier] | None = None
+        self._stored: dict[tuple[date, str], Earlier] = {}
 
-    def prepare(self, days: Iterable[date], first: datetime, last: datetime) -> None:
-        """Load the keys of these days and of the week before them, and the stored calls
-        with a caller hash that a call of [first, last] may continue."""
-        wanted = {d - timedelta(days=back) for d in days for back in range(KEY_DAYS + 1)}
+    def prepare(self, calls: Iterable[Call]) -> None:
+        """Load the day keys the new calls need (their days and the week before them) and
+        the stored calls of their callers: each number hashed with each stored key of its
+        week, looked up by the hash index, so a live call costs a few index lookups, not a
+        read of the week."""
+        numbers: dict[date, set[str]] = {}
+        for call in calls:
+            if call.caller and call.entered_at is not None:
+                number = national_digits(call.caller)
+                if number:
+                    numbers.setdefault(berlin_day(call.entered_at), set()).add(number)
+        wanted = {d - timedelta(days=back) for d in numbers for back in range(KEY_DAYS + 1)}
         self._keys.update(self.repo.keys(wanted))
-        self._stored = self.repo.callers_between(first - REPEAT_WINDOW, last)
+        hashes = {
+            caller_hash(secret, number)
+            for day, day_numbers in numbers.items()
+            for back in range(KEY_DAYS + 1)
+            if (secret := self._keys.get(day - timedelta(days=back))) is not None
+            for number in day_numbers
+        }
+        if hashes:
+            self._stored = self.repo.callers_matching(self._keys, hashes)
 
-    def key(self, day: date) -> bytes | None:
+    def key(self, day: date) -> bytes:
         """The key of a day: stored (made when first needed) while it is within the week
         kept, in memory only for older days."""
         found = self._keys.get(day)
@@ -150,9 +167,7 @@ class Callers:
         if not number:
             return {"caller_key": None, "key_day": None, "caller_thread": call.call_id}
         day = berlin_day(call.entered_at)
-        secret = self.key(day)
-        assert secret is not None
-        digest = caller_hash(secret, number)
+        digest = caller_hash(self.key(day), number)
         earlier = self._recent.get(number)
         if earlier is None or call.entered_at - earlier.entered_at > REPEAT_WINDOW:
             earlier = self._stored_earlier(number, call.entered_at)
@@ -208,7 +223,6 @@ def _row(call: Call, channels: Channels, source: str) -> dict[str, Any]:
         "talk_s": call.talk_s,
         "rang_unanswered": call.rang_unanswered,
         "queues_entered": max(1, call.queues_entered),
-        "area_code": None,
         "source": source,
     }
 
@@ -297,7 +311,7 @@ def _first(report: ImportReport, *, german: bool) -> str:
 def _write(
     uow: UnitOfWork,
     folded: dict[str, Call],
-    stored: dict[str, Any],
+    stored: dict[str, StoredCall],
     report: ImportReport,
     channels: Channels,
     now: datetime,
@@ -322,8 +336,7 @@ def _write(
         return
     fresh.sort(key=lambda call: call.entered_at or now)
     callers = Callers(repo, now)
-    times = [call.entered_at for call in fresh if call.entered_at is not None]
-    callers.prepare({berlin_day(moment) for moment in times}, min(times), max(times))
+    callers.prepare(fresh)
     repo.insert({**_row(call, channels, source), **callers.place(call)} for call in fresh)
     report.new += len(fresh)
 
@@ -350,17 +363,12 @@ def record_events(
         try:
             call.apply(event)
         except OutOfOrder as bad:
-            report.problems.append(Problem(position, bad.german, bad.english))
-            break
-    if not report.problems:
-        _write(uow, folded, stored, report, Channels(channels), now, source="live")
-    if report.problems:
-        first = report.problems[0]
-        raise Conflict(
-            f"Ereignis {first.line} passt nicht zum Anruf: {first.german}; nichts übernommen.",
-            message_en=f"Event {first.line} does not fit its call: {first.english}; "
-            "nothing was taken.",
-        )
+            raise Conflict(
+                f"Ereignis {position} passt nicht zum Anruf: {bad.german}; nichts übernommen.",
+                message_en=f"Event {position} does not fit its call: {bad.english}; "
+                "nothing was taken.",
+            ) from None
+    _write(uow, folded, stored, report, Channels(channels), now, source="live")
     return report
 
 

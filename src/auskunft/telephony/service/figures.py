@@ -76,7 +76,7 @@ def call_report(
 def abandoned_calls(uow: UnitOfWork, day: date, definition: Definition) -> list[dict[str, Any]]:
     """The calls of a day that were not answered: when, how long they waited, why."""
     found = []
-    for row in uow.repo(CallRepository).abandoned_on(day, definition.short_abandon_s):
+    for row in uow.repo(CallRepository).abandoned_on(day):
         wait = row.wait_s or 0
         found.append(
             {
