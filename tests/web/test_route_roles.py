@@ -494,6 +494,18 @@ ROUTES: dict[tuple[str, str], Case] = {
         api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
     ),
     ("GET", "/api/v1/statistics/calls/abandoned"): Case(api(*LEADS), params={"day": "2026-01-05"}),
+    ("GET", "/api/v1/statistics/contacts"): Case(
+        api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
+    ),
+    ("GET", "/api/v1/statistics/partners"): Case(
+        api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
+    ),
+    ("GET", "/api/v1/statistics/appointments"): Case(
+        api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
+    ),
+    ("GET", "/api/v1/statistics/concerns"): Case(
+        api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
+    ),
     # -- forwarding: the offices' inbox and the supervisors' list ---------------------------
     ("GET", "/dienststelle/anliegen"): Case(
         page(*CONCERN_WORK), params={"stelle": "{office}"}, shows="{tracking_shown}"

@@ -565,6 +565,13 @@ class AppointmentRepository:
             query = query.with_for_update()
         return self.session.scalars(query.order_by(t.Appointment.id)).all()
 
+    def bookings_between(self, start: datetime, end: datetime) -> list[tuple[datetime, str, str]]:
+        """(booked at, channel, status) of the visits booked in [start, end)."""
+        query = select(t.Appointment.created_at, t.Appointment.channel, t.Appointment.status).where(
+            t.Appointment.created_at >= start, t.Appointment.created_at < end
+        )
+        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
+
     def phones(self) -> Sequence[tuple[int, str]]:
         """(id, phone) of every visit that still holds a phone number."""
         query = select(t.Appointment.id, t.Appointment.phone).where(t.Appointment.phone > "")

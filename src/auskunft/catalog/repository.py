@@ -55,6 +55,12 @@ class CatalogRepository:
     def participant_ids(self) -> set[str]:
         return set(self.session.scalars(select(t.Participant.id)))
 
+    def participants(self) -> dict[str, tuple[str, str]]:
+        rows = self.session.execute(
+            select(t.Participant.id, t.Participant.name, t.Participant.kind)
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
     def topic(self, topic_id: str) -> t.Topic | None:
         return self.session.get(t.Topic, topic_id)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from auskunft.catalog.service import reads as catalog_reads
@@ -15,6 +15,7 @@ from auskunft.core.hours import BERLIN
 from auskunft.desk import tables as t
 from auskunft.desk.repository import ContactRepository
 from auskunft.search.service.engine import check_municipality
+from auskunft.telephony.service import calls as telephony_calls
 
 CHANNELS = ("115", "local", "counter", "email")
 OUTCOMES = ("answered", "appointment", "forwarded", "other")
@@ -25,6 +26,10 @@ LONGEST_CONTACT = timedelta(hours=12)
 # contact older than this is no report of the service center's day (and times near the
 # years 1 and 9999 overflow in time-zone arithmetic).
 OLDEST_CONTACT = timedelta(days=30)
+# First-contact resolution: a contact settled at once ("answered", "appointment") counts
+# as resolved unless the same caller calls again about the same service within this time.
+RESOLVED = ("answered", "appointment")
+REPEAT_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,8 @@ def log_contact(
     validate(uow, contact, areas, now)
     row = t.Contact(**_columns(contact, source=source, agent_id=agent_id, concern_id=concern_id))
     uow.repo(ContactRepository).add(row)
+    if contact.call_id:
+        link_calls(uow, telephony_calls.threads_of(uow, [contact.call_id]))
     return row
 
 
@@ -145,7 +152,44 @@ def import_history(uow: UnitOfWork, contacts: Sequence[NewContact], *, source: s
         if not c.call_id or c.call_id not in known
     ]
     repo.insert_many(rows)
+    call_ids = [row["call_id"] for row in rows if row["call_id"]]
+    link_calls(uow, telephony_calls.threads_of(uow, call_ids))
     return len(rows)
+
+
+def link_calls(uow: UnitOfWork, threads: Mapping[str, str]) -> int:
+    """Give the contacts of these calls (call id -> caller series) their series, and mark
+    in the series touched which contacts were followed by a call about the same service
+    within 7 days. Runs when a contact with a call id is logged and when calls are stored
+    after their contacts (telephony's CallsStored). Returns how many contacts were linked."""
+    repo = uow.repo(ContactRepository)
+    unlinked = repo.unlinked(list(threads))
+    if not unlinked:
+        return 0
+    wanted = {call_id: threads[call_id] for call_id in unlinked}
+    repo.set_threads(wanted)
+    mark_repeats(uow, wanted.values())
+    return len(wanted)
+
+
+def mark_repeats(uow: UnitOfWork, threads: Iterable[str]) -> None:
+    """Set `called_again` on the contacts of these caller series: true where the next
+    contact of the series about the same service started within 7 days."""
+    repo = uow.repo(ContactRepository)
+    by_matter: dict[tuple[str, str], list[tuple[datetime, int, bool]]] = {}
+    for contact_id, thread, service, started, flagged in repo.of_threads(threads):
+        by_matter.setdefault((thread, service), []).append((started, contact_id, flagged))
+    now_true: list[int] = []
+    now_false: list[int] = []
+    for contacts in by_matter.values():
+        contacts.sort()
+        for position, (started, contact_id, flagged) in enumerate(contacts):
+            following = contacts[position + 1][0] if position + 1 < len(contacts) else None
+            again = following is not None and following - started <= REPEAT_WINDOW
+            if again != flagged:
+                (now_true if again else now_false).append(contact_id)
+    repo.set_called_again(now_true, True)
+    repo.set_called_again(now_false, False)
 
 
 def public(row: t.Contact) -> dict[str, Any]:
@@ -188,6 +232,21 @@ def summarize(uow: UnitOfWork, start: datetime, end: datetime) -> DaySummary:
         by_outcome={o: outcomes.get(o, 0) for o in OUTCOMES},
         median_seconds=durations[len(durations) // 2] if durations else None,
     )
+
+
+def outcome_counts(
+    uow: UnitOfWork, first: date, last: date, *, by_month: bool
+) -> list[tuple[date, str, str, bool, bool, int]]:
+    """(day or month, channel, outcome, called again, linked to a call, count) of the
+    contacts of the local days first..last."""
+    return uow.repo(ContactRepository).outcome_counts(first, last, by_month=by_month)
+
+
+def service_area_counts(
+    uow: UnitOfWork, first: date, last: date, *, by_month: bool
+) -> list[tuple[date, str | None, str | None, int]]:
+    """(day or month, service, municipality, count) of the contacts of first..last."""
+    return uow.repo(ContactRepository).service_area_counts(first, last, by_month=by_month)
 
 
 def logged(uow: UnitOfWork, contact_id: int) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -48,3 +49,8 @@ class Contact(Base):
     call_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # The local day (Europe/Berlin) it started, as the reports group it.
     local_day: Mapped[date | None] = mapped_column(Date, index=True)
+    # The caller's series of calls (telephony's caller_thread, which names nobody) and
+    # whether the same caller called again about the same service within 7 days: what
+    # makes first-contact resolution measured rather than self-reported.
+    caller_thread: Mapped[str | None] = mapped_column(String(64), index=True)
+    called_again: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.forwarding import tables as t
@@ -86,6 +86,45 @@ class ConcernRepository:
     def accesses_of(self, concern_id: int) -> Sequence[t.ConcernAccess]:
         query = select(t.ConcernAccess).where(t.ConcernAccess.concern_id == concern_id)
         return self.session.scalars(query.order_by(t.ConcernAccess.at)).all()
+
+    def per_authority(
+        self, start: datetime, end: datetime, now: datetime
+    ) -> list[tuple[str, int, int, int, int, int]]:
+        """Concerns received in [start, end) per authority: (authority, forwarded,
+        answered in time, answered late, open overdue, open in time)."""
+        concern = t.Concern
+        answered = concern.answered_at.is_not(None)
+
+        def count_if(condition: Any) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        query = (
+            select(
+                concern.authority_id,
+                func.count(),
+                count_if(
+                    answered
+                    & ((concern.due_at.is_(None)) | (concern.answered_at <= concern.due_at))
+                ),
+                count_if(answered & (concern.answered_at > concern.due_at)),
+                count_if(~answered & (concern.due_at < now)),
+                count_if(~answered & ((concern.due_at.is_(None)) | (concern.due_at >= now))),
+            )
+            .where(concern.received_at >= start, concern.received_at < end)
+            .group_by(concern.authority_id)
+            .order_by(concern.authority_id)
+        )
+        return [
+            (
+                row[0],
+                int(row[1]),
+                int(row[2] or 0),
+                int(row[3] or 0),
+                int(row[4] or 0),
+                int(row[5] or 0),
+            )
+            for row in self.session.execute(query)
+        ]
 
     def count_open(self, *, statuses: Sequence[str], overdue_before: datetime | None) -> int:
         """How many concerns are in these states (and due before `overdue_before`)."""

@@ -54,6 +54,19 @@ class CallRepository:
                 found[row.call_id] = row
         return found
 
+    def threads(self, call_ids: Sequence[str]) -> dict[str, str]:
+        """call id -> caller thread of the stored calls among these ids."""
+        found: dict[str, str] = {}
+        for start in range(0, len(call_ids), 500):
+            chunk = list(call_ids[start : start + 500])
+            query = select(t.Call.call_id, t.Call.caller_thread).where(
+                t.Call.call_id.in_(chunk), t.Call.caller_thread.is_not(None)
+            )
+            for call_id, thread in self.session.execute(query):
+                if thread is not None:
+                    found[call_id] = thread
+        return found
+
     def open_calls(self) -> dict[str, Call]:
         """The calls still waiting or being talked, to continue with the next events."""
         rows = self.session.scalars(select(t.Call).where(t.Call.state != "ended"))

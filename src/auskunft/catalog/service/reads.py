@@ -75,6 +75,11 @@ def participant_ids(uow: UnitOfWork) -> set[str]:
     return _repo(uow).participant_ids()
 
 
+def participants(uow: UnitOfWork) -> dict[str, tuple[str, str]]:
+    """id -> (name, kind) of every participant."""
+    return _repo(uow).participants()
+
+
 def location(uow: UnitOfWork, location_id: str) -> t.Location | None:
     return uow.session.get(t.Location, location_id)
 

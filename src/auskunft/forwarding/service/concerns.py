@@ -1071,3 +1071,28 @@ def public_reports(
     newest = sorted(rows.values(), key=lambda r: (r.received_at, r.id), reverse=True)[:limit]
     names = _authority_names(uow, [r.authority_id for r in newest])
     return [_public(r, names) for r in newest]
+
+
+def per_authority(
+    uow: UnitOfWork, start: datetime, end: datetime, *, now: datetime
+) -> list[dict[str, Any]]:
+    """The concerns received in [start, end) per responsible authority: forwarded,
+    answered within their feedback time, answered late, still open past it, still open
+    within it (closed or not, by when the answer went out)."""
+    rows = _repo(uow).per_authority(start, end, now)
+    names = _authority_names(uow, [row[0] for row in rows])
+    return [
+        {
+            "authority": authority,
+            "name": names.get(authority, authority),
+            "forwarded": forwarded,
+            "answered_in_time": in_time,
+            "answered_late": late,
+            "overdue": overdue,
+            "open": still_open,
+            "in_time_rate": round(in_time / (in_time + late + overdue), 4)
+            if in_time + late + overdue
+            else None,
+        }
+        for authority, forwarded, in_time, late, overdue, still_open in rows
+    ]

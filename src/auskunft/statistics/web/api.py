@@ -1,9 +1,9 @@
-"""JSON API of the figures: `GET /api/v1/statistics/calls` (and, as they are built, the
-contacts and the partners), for supervisors and administrators."""
+"""JSON API of the figures: calls, contacts (first-contact resolution), partners,
+appointments and concerns, for supervisors and administrators."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +13,7 @@ from auskunft.core.config import Settings
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, require_api, settings_of
 from auskunft.core.web.openapi import errors
+from auskunft.statistics.service import reports
 from auskunft.telephony.model.figures import Definition, Formula
 from auskunft.telephony.service import figures
 
@@ -111,3 +112,162 @@ def abandoned(
     day: Annotated[date, Query()],
 ) -> Any:
     return figures.abandoned_calls(uow, day, definition_of(settings))
+
+
+class ContactRow(BaseModel):
+    period: str
+    contacts: int = Field(description="contacts logged (every contact has an outcome)")
+    answered: int
+    appointment: int
+    forwarded: int
+    other: int
+    linked: int = Field(description="contacts joined to a telephone call's caller series")
+    called_again: int = Field(
+        description="followed by a call of the same caller about the same service within 7 days"
+    )
+    resolved: int = Field(description="answered or appointment, and not called again")
+    resolved_self_reported: int = Field(description="answered or appointment")
+    fcr: float | None = Field(description="first-contact resolution, measured")
+    fcr_self_reported: float | None
+    linked_share: float | None
+
+
+class ContactReport(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    group: str
+    channel: str | None
+    definition: dict[str, Any]
+    rows: list[ContactRow]
+    total: ContactRow
+
+
+class PartnerRow(BaseModel):
+    period: str
+    participant: str = Field(description="catalog participant id; '-' for contacts without service")
+    name: str
+    partner: bool = Field(description="a cooperation partner of the service center")
+    contacts: int
+
+
+class PartnerReport(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    group: str
+    rows: list[PartnerRow]
+    total: list[PartnerRow]
+
+
+class AppointmentRow(BaseModel):
+    period: str
+    booked: int
+    phone: int = Field(description="booked by an agent on the phone")
+    online: int = Field(description="booked by the citizen on the web")
+    cancelled: int = Field(description="of those booked, cancelled since")
+    phone_share: float | None
+
+
+class AppointmentReport(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    group: str
+    rows: list[AppointmentRow]
+    total: AppointmentRow
+
+
+class ConcernRow(BaseModel):
+    authority: str
+    name: str
+    forwarded: int
+    answered_in_time: int
+    answered_late: int
+    overdue: int = Field(description="not answered, past its feedback time")
+    open: int = Field(description="not answered, within its feedback time")
+    in_time_rate: float | None
+
+
+class ConcernTotal(BaseModel):
+    forwarded: int
+    answered_in_time: int
+    answered_late: int
+    overdue: int
+    open: int
+    in_time_rate: float | None
+
+
+class ConcernReport(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    rows: list[ConcernRow]
+    total: ConcernTotal
+
+
+Group = Literal["day", "week", "month", "year"]
+
+
+@router.get(
+    "/contacts",
+    response_model=ContactReport,
+    response_model_by_alias=True,
+    responses=errors(401, 403, 422),
+    summary="Contacts per day, week, month, year: outcomes and first-contact resolution",
+)
+def contacts(
+    uow: Uow,
+    _reader: Annotated[Login, Depends(api_reader)],
+    from_: Annotated[date, Query(alias="from")],
+    to: Annotated[date, Query()],
+    group: Annotated[Group, Query()] = "day",
+    channel: Annotated[Literal["115", "local", "counter", "email"] | None, Query()] = None,
+) -> Any:
+    return reports.contact_report(uow, from_, to, group=group, channel=channel)
+
+
+@router.get(
+    "/partners",
+    response_model=PartnerReport,
+    response_model_by_alias=True,
+    responses=errors(401, 403, 422),
+    summary="Contacts per participant (partner) and period, for the billing between partners",
+)
+def partners(
+    uow: Uow,
+    _reader: Annotated[Login, Depends(api_reader)],
+    from_: Annotated[date, Query(alias="from")],
+    to: Annotated[date, Query()],
+    group: Annotated[Group, Query()] = "month",
+) -> Any:
+    return reports.partner_report(uow, from_, to, group=group)
+
+
+@router.get(
+    "/appointments",
+    response_model=AppointmentReport,
+    response_model_by_alias=True,
+    responses=errors(401, 403, 422),
+    summary="Visits booked per period, by phone and online",
+)
+def appointments(
+    uow: Uow,
+    _reader: Annotated[Login, Depends(api_reader)],
+    from_: Annotated[date, Query(alias="from")],
+    to: Annotated[date, Query()],
+    group: Annotated[Group, Query()] = "month",
+) -> Any:
+    return reports.appointment_report(uow, from_, to, group=group)
+
+
+@router.get(
+    "/concerns",
+    response_model=ConcernReport,
+    response_model_by_alias=True,
+    responses=errors(401, 403, 422),
+    summary="Concerns received per responsible authority: answered in time, late, overdue",
+)
+def concerns(
+    uow: Uow,
+    _reader: Annotated[Login, Depends(api_reader)],
+    from_: Annotated[date, Query(alias="from")],
+    to: Annotated[date, Query()],
+) -> Any:
+    return reports.concern_report(uow, from_, to, now=datetime.now(UTC))

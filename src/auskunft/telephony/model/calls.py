@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from auskunft.core.events import Event as CoreEvent
 from auskunft.telephony.model.queue_log import Event, Malformed
 
 WAITING = "waiting"
@@ -35,6 +36,14 @@ TOLERANCE = timedelta(seconds=1)
 
 class OutOfOrder(Malformed):
     """An event that does not fit the call's state."""
+
+
+@dataclass(frozen=True)
+class CallsStored(CoreEvent):
+    """New calls were stored (an import, a live batch): each with the series of calls by
+    its caller (`caller_thread`), so that contacts logged before the call can be linked."""
+
+    threads: tuple[tuple[str, str], ...]  # (call id, caller thread)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from auskunft.core.errors import Conflict, ImportFailed, InvalidInput
 from auskunft.core.hours import BERLIN
 from auskunft.core.phone import national_digits
 from auskunft.core.progress import Progress
-from auskunft.telephony.model.calls import ENDED, Call, OutOfOrder
+from auskunft.telephony.model.calls import ENDED, Call, CallsStored, OutOfOrder
 from auskunft.telephony.model.figures import slot_of
 from auskunft.telephony.model.queue_log import Event, Malformed, parse_line
 from auskunft.telephony.repository import CallRepository, Earlier
@@ -337,8 +337,21 @@ def _write(
     fresh.sort(key=lambda call: call.entered_at or now)
     callers = Callers(repo, now)
     callers.prepare(fresh)
-    repo.insert({**_row(call, channels, source), **callers.place(call)} for call in fresh)
+    threads: list[tuple[str, str]] = []
+
+    def placed(call: Call) -> dict[str, Any]:
+        columns = {**_row(call, channels, source), **callers.place(call)}
+        threads.append((call.call_id, columns["caller_thread"]))
+        return columns
+
+    repo.insert(placed(call) for call in fresh)
     report.new += len(fresh)
+    uow.publish(CallsStored(tuple(threads)))
+
+
+def threads_of(uow: UnitOfWork, call_ids: Sequence[str]) -> dict[str, str]:
+    """The caller series (`caller_thread`) of the stored calls among these ids."""
+    return uow.repo(CallRepository).threads(call_ids)
 
 
 def record_events(
