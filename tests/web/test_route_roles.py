@@ -494,6 +494,11 @@ ROUTES: dict[tuple[str, str], Case] = {
         api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
     ),
     ("GET", "/api/v1/statistics/calls/abandoned"): Case(api(*LEADS), params={"day": "2026-01-05"}),
+    ("GET", "/statistik"): Case(page(*LEADS), params={"monat": "2026-01"}),
+    ("GET", "/statistik/tag"): Case(page(*LEADS), params={"datum": "2026-01-05"}),
+    ("GET", "/statistik/export/{name}.{extension}"): Case(
+        page(*LEADS), path="/statistik/export/anrufe.csv", params={"monat": "2026-01"}
+    ),
     ("GET", "/api/v1/statistics/contacts"): Case(
         api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
     ),

@@ -1,0 +1,209 @@
+"""The tables of the statistics pages, built once for the page and for its exports: the
+month's days (calls, contacts, appointments), its partners and its concerns, and a
+day's half hours and abandoned calls. Headings in German and English."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.errors import InvalidInput
+from auskunft.statistics.service import reports
+from auskunft.statistics.service.exports import Table
+from auskunft.telephony.model.figures import Definition
+from auskunft.telephony.service import figures
+
+# (key, German heading, English heading, kind): kind says how a page shows the value.
+Column = tuple[str, str, str, str]
+
+CALL_COLUMNS: tuple[Column, ...] = (
+    ("period", "Zeitraum", "Period", "text"),
+    ("offered", "Angeboten", "Offered", "int"),
+    ("answered", "Angenommen", "Answered", "int"),
+    ("abandoned", "Aufgelegt (> Kurzabbruch)", "Abandoned (> short)", "int"),
+    ("abandoned_short", "Kurzabbrüche", "Short abandons", "int"),
+    ("answered_within_30s", "In Zielzeit angenommen", "Answered within target", "int"),
+    ("service_level", "Servicelevel", "Service level", "pct"),
+    ("asa_s", "Mittlere Wartezeit (s)", "Average speed of answer (s)", "sec"),
+    ("aht_s", "Mittlere Gesprächszeit (s)", "Average handling time (s)", "sec"),
+    ("abandonment_rate", "Abbruchquote", "Abandonment rate", "pct"),
+    ("share_115", "Anteil 115", "115 share", "pct"),
+)
+CONTACT_COLUMNS: tuple[Column, ...] = (
+    ("period", "Zeitraum", "Period", "text"),
+    ("contacts", "Kontakte", "Contacts", "int"),
+    ("answered", "Direkt beantwortet", "Answered directly", "int"),
+    ("appointment", "Termin gebucht", "Appointment booked", "int"),
+    ("forwarded", "Weitergeleitet", "Forwarded", "int"),
+    ("other", "Sonstiges", "Other", "int"),
+    ("called_again", "Erneut angerufen (7 Tage)", "Called again (7 days)", "int"),
+    ("fcr", "Erstlösungsquote (gemessen)", "First-contact resolution (measured)", "pct"),
+    ("fcr_self_reported", "Erstlösungsquote (selbst erfasst)", "FCR (self-reported)", "pct"),
+    ("linked_share", "Mit Anruf verknüpft", "Linked to a call", "pct"),
+)
+APPOINTMENT_COLUMNS: tuple[Column, ...] = (
+    ("period", "Zeitraum", "Period", "text"),
+    ("booked", "Gebucht", "Booked", "int"),
+    ("phone", "Telefonisch", "By phone", "int"),
+    ("online", "Online", "Online", "int"),
+    ("cancelled", "Davon storniert", "Cancelled since", "int"),
+    ("phone_share", "Anteil telefonisch", "Phone share", "pct"),
+)
+PARTNER_COLUMNS: tuple[Column, ...] = (
+    ("name", "Beteiligte Stelle", "Participant", "text"),
+    ("participant", "Kennung", "Id", "text"),
+    ("partner_label", "Partner", "Partner", "text"),
+    ("contacts", "Kontakte", "Contacts", "int"),
+)
+CONCERN_COLUMNS: tuple[Column, ...] = (
+    ("name", "Zuständige Stelle", "Authority", "text"),
+    ("forwarded", "Weitergeleitet", "Forwarded", "int"),
+    ("answered_in_time", "Rechtzeitig beantwortet", "Answered in time", "int"),
+    ("answered_late", "Verspätet beantwortet", "Answered late", "int"),
+    ("overdue", "Offen, überfällig", "Open, overdue", "int"),
+    ("open", "Offen, in Frist", "Open, in time", "int"),
+    ("in_time_rate", "Rückmeldung in Frist", "Feedback in time", "pct"),
+)
+ABANDONED_COLUMNS: tuple[Column, ...] = (
+    ("entered_at", "Anruf um", "Called at", "text"),
+    ("wait_s", "Gewartet (s)", "Waited (s)", "int"),
+    ("short_label", "Kurzabbruch", "Short abandon", "text"),
+    ("result", "Ende", "End", "text"),
+    ("channel", "Kanal", "Channel", "text"),
+)
+
+
+@dataclass(frozen=True)
+class PageTable:
+    """A table with its kinds of columns, for the page; `table` is what is exported."""
+
+    table: Table
+    kinds: Sequence[str]
+    total: dict[str, Any] | None = None
+
+
+def month_of(text: str | None, today: date) -> tuple[date, date]:
+    """The first and last day of a month given as YYYY-MM (today's month without one)."""
+    if not text:
+        year, month = today.year, today.month
+    else:
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            date(year, month, 1)
+        except ValueError:
+            raise InvalidInput(
+                f"„{text[:20]}“ ist kein Monat (JJJJ-MM).",
+                message_en=f"'{text[:20]}' is no month (YYYY-MM).",
+            ) from None
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _table(
+    name: str,
+    title: tuple[str, str],
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    english: bool,
+    *,
+    total: dict[str, Any] | None = None,
+    notes: Sequence[str] = (),
+) -> PageTable:
+    headings = [(key, en if english else de) for key, de, en, _ in columns]
+    table = Table(name, title[1] if english else title[0], headings, list(rows), notes)
+    return PageTable(table, [kind for *_, kind in columns], total)
+
+
+def definition_notes(definition: Definition, english: bool) -> list[str]:
+    if english:
+        return [
+            f"Service level: answered within {definition.within_s} s, formula "
+            f"{definition.formula.value}; abandons within {definition.short_abandon_s} s "
+            "are counted apart and left out of the rates (docs/statistics.md)."
+        ]
+    return [
+        f"Servicelevel: angenommen in {definition.within_s} s, Formel "
+        f"{definition.formula.value}; Abbrüche bis {definition.short_abandon_s} s zählen "
+        "getrennt und nicht in den Quoten (docs/statistics.md)."
+    ]
+
+
+def month_tables(
+    uow: UnitOfWork, first: date, last: date, definition: Definition, *, english: bool
+) -> dict[str, Any]:
+    """Everything the month page shows: its reports and its tables."""
+    calls = figures.call_report(uow, first, last, group="day", channel=None, definition=definition)
+    contacts = reports.contact_report(uow, first, last, group="day", channel=None)
+    bookings = reports.appointment_report(uow, first, last, group="day")
+    partners = reports.partner_report(uow, first, last, group="month")
+    concerns = reports.concern_report(uow, first, last, now=datetime.now(UTC))
+    month = first.strftime("%Y-%m")
+    partner_rows = [
+        {**row, "partner_label": ("yes" if english else "ja") if row["partner"] else ""}
+        for row in sorted(partners["total"], key=lambda r: -r["contacts"])
+    ]
+    notes = definition_notes(definition, english)
+    return {
+        "calls": calls,
+        "contacts": contacts,
+        "bookings": bookings,
+        "concerns": concerns,
+        "tables": {
+            "anrufe": _table(
+                f"anrufe-{month}", ("Anrufe je Tag", "Calls per day"), CALL_COLUMNS,
+                calls["rows"], english, total=calls["total"], notes=notes,
+            ),
+            "kontakte": _table(
+                f"kontakte-{month}", ("Kontakte je Tag", "Contacts per day"), CONTACT_COLUMNS,
+                contacts["rows"], english, total=contacts["total"],
+            ),
+            "termine": _table(
+                f"termine-{month}", ("Termine je Buchungstag", "Appointments per booking day"),
+                APPOINTMENT_COLUMNS, bookings["rows"], english, total=bookings["total"],
+            ),
+            "partner": _table(
+                f"partner-{month}", ("Kontakte je Partner", "Contacts per partner"),
+                PARTNER_COLUMNS, partner_rows, english,
+            ),
+            "anliegen": _table(
+                f"anliegen-{month}", ("Anliegen je Stelle", "Concerns per authority"),
+                CONCERN_COLUMNS, concerns["rows"], english, total=concerns["total"],
+            ),
+        },
+    }  # fmt: skip
+
+
+def day_tables(
+    uow: UnitOfWork, day: date, definition: Definition, *, english: bool
+) -> dict[str, Any]:
+    """Everything the day page shows: the half hours and the abandoned calls."""
+    calls = figures.call_report(
+        uow, day, day, group="interval", channel=None, definition=definition
+    )
+    rows = [{**row, "period": row["period"][11:16]} for row in calls["rows"]]
+    gone = [
+        {
+            **row,
+            "entered_at": row["entered_at"][11:19],
+            "short_label": ("yes" if english else "ja") if row["short"] else "",
+        }
+        for row in figures.abandoned_calls(uow, day, definition)
+    ]
+    name = day.isoformat()
+    return {
+        "calls": calls,
+        "tables": {
+            "intervalle": _table(
+                f"intervalle-{name}", ("Anrufe je halbe Stunde", "Calls per half hour"),
+                CALL_COLUMNS, rows, english, total=calls["total"],
+                notes=definition_notes(definition, english),
+            ),
+            "abbrueche": _table(
+                f"abbrueche-{name}", ("Nicht angenommene Anrufe", "Calls not answered"),
+                ABANDONED_COLUMNS, gone, english,
+            ),
+        },
+    }  # fmt: skip

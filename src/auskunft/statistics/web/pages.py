@@ -1,0 +1,258 @@
+"""The supervisors' statistics pages: `/statistik` (a month at a glance against its targets,
+each table with a chart beside it and as CSV and Excel), `/statistik/tag` (a day's half
+hours and the calls not answered)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from auskunft.core.config import Settings
+from auskunft.core.errors import InvalidInput, NotFound
+from auskunft.core.hours import BERLIN
+from auskunft.core.principal import Login, Role
+from auskunft.core.web.deps import SettingsDep, Uow, require
+from auskunft.core.web.render import english, language_of, render
+from auskunft.statistics.service.exports import to_csv, to_xlsx
+from auskunft.statistics.service.tables import PageTable, day_tables, month_of, month_tables
+from auskunft.statistics.web import charts
+from auskunft.statistics.web.api import definition_of
+
+router = APIRouter(include_in_schema=False)
+
+LEADS = (Role.SUPERVISOR, Role.ADMIN)
+Lead = Annotated[
+    Login,
+    Depends(
+        require(
+            *LEADS,
+            refusal=(
+                "Die Statistik ist der Leitung vorbehalten.",
+                "The statistics are for supervisors.",
+            ),
+        )
+    ),
+]
+FCR_TARGET = 0.65  # the 115 network: 65 % answered at the first contact
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def shown(value: Any, kind: str, language: str) -> str:
+    """A value as the page shows it, in the page's language ("75,3 %", "1.234")."""
+    if value is None:
+        return "–"
+    locale = "de" if language == "de" else "en_GB"
+    if kind == "pct":
+        pattern = "#,##0.0\u00a0%" if language == "de" else "#,##0.0%"
+        return format_percent(value, pattern, locale=locale)
+    if kind == "int":
+        return format_decimal(value, "#,##0", locale=locale)
+    if kind == "sec":
+        return format_decimal(value, "#,##0.0", locale=locale)
+    return str(value)
+
+
+def _today() -> date:
+    return datetime.now(UTC).astimezone(BERLIN).date()
+
+
+def _key_figures(
+    found: dict[str, Any], settings: Settings, en: bool
+) -> list[tuple[str, Any, str, Any, bool | None]]:
+    """(label, value, kind, target, met) of the month."""
+    calls, contacts = found["calls"]["total"], found["contacts"]["total"]
+    bookings, concerns = found["bookings"]["total"], found["concerns"]["total"]
+    target = settings.service_level_target
+
+    def met(value: float | None, goal: float) -> bool | None:
+        return None if value is None else value >= goal
+
+    def label(de: str, english: str) -> str:
+        return english if en else de
+
+    return [
+        (label("Angebotene Anrufe", "Calls offered"), calls["offered"], "int", None, None),
+        (label("Angenommene Anrufe", "Calls answered"), calls["answered"], "int", None, None),
+        (
+            label(
+                f"Servicelevel ({settings.service_level_seconds} s)",
+                f"Service level ({settings.service_level_seconds} s)",
+            ),
+            calls["service_level"],
+            "pct",
+            target,
+            met(calls["service_level"], target),
+        ),
+        (label("Abbruchquote", "Abandonment rate"), calls["abandonment_rate"], "pct", None, None),
+        (label("Mittlere Wartezeit (s)", "Average speed of answer (s)"), calls["asa_s"], "sec",
+         None, None),
+        (label("Mittlere Gesprächszeit (s)", "Average handling time (s)"), calls["aht_s"], "sec",
+         None, None),
+        (label("Anteil 115", "115 share"), calls["share_115"], "pct", None, None),
+        (
+            label("Erstlösungsquote, gemessen", "First-contact resolution, measured"),
+            contacts["fcr"],
+            "pct",
+            FCR_TARGET,
+            met(contacts["fcr"], FCR_TARGET),
+        ),
+        (
+            label("Erstlösungsquote, selbst erfasst", "First-contact resolution, self-reported"),
+            contacts["fcr_self_reported"],
+            "pct",
+            None,
+            None,
+        ),
+        (label("Termine telefonisch gebucht", "Appointments booked by phone"), bookings["phone"],
+         "int", None, None),
+        (label("Termine online gebucht", "Appointments booked online"), bookings["online"], "int",
+         None, None),
+        (
+            label("Anliegen: Rückmeldung in Frist", "Concerns: feedback in time"),
+            concerns["in_time_rate"],
+            "pct",
+            1.0,
+            met(concerns["in_time_rate"], 1.0),
+        ),
+    ]  # fmt: skip
+
+
+def _chart_days(found: dict[str, Any], settings: Settings, en: bool) -> dict[str, str]:
+    calls = found["calls"]["rows"]
+    contacts = found["contacts"]["rows"]
+    target = ("Ziel" if not en else "Target", settings.service_level_target)
+    return {
+        "anrufe": charts.bars(
+            [row["period"][8:] for row in calls],
+            [("Servicelevel" if not en else "Service level", [r["service_level"] for r in calls])],
+            target=target,
+            percent=True,
+        ),
+        "kontakte": charts.bars(
+            [row["period"][8:] for row in contacts],
+            [
+                ("gemessen" if not en else "measured", [r["fcr"] for r in contacts]),
+                ("selbst erfasst" if not en else "self-reported",
+                 [r["fcr_self_reported"] for r in contacts]),
+            ],
+            target=("Ziel" if not en else "Target", FCR_TARGET),
+            percent=True,
+        ),
+    }  # fmt: skip
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+def month_page(
+    request: Request,
+    login: Lead,
+    uow: Uow,
+    settings: SettingsDep,
+    monat: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    first, last = month_of(monat, _today())
+    en = english(request)
+    found = month_tables(uow, first, last, definition_of(settings), english=en)
+    previous = (first - timedelta(days=1)).strftime("%Y-%m")
+    following = (last + timedelta(days=1)).strftime("%Y-%m")
+    return render(
+        request,
+        "statistics.html",
+        login=login,
+        csrf=login.csrf_token,
+        month=first.strftime("%Y-%m"),
+        month_name=_month_name(first, language_of(request)),
+        previous=previous,
+        following=following,
+        figures=_key_figures(found, settings, en),
+        tables=found["tables"],
+        charts=_chart_days(found, settings, en),
+        shown=lambda value, kind: shown(value, kind, language_of(request)),
+    )
+
+
+def _month_name(first: date, language: str) -> str:
+    return format_date(first, "LLLL y", locale="de" if language == "de" else "en_GB")
+
+
+@router.get("/statistik/tag", response_class=HTMLResponse)
+def day_page(
+    request: Request,
+    login: Lead,
+    uow: Uow,
+    settings: SettingsDep,
+    datum: Annotated[date, Query()],
+) -> HTMLResponse:
+    en = english(request)
+    found = day_tables(uow, datum, definition_of(settings), english=en)
+    rows = found["calls"]["rows"]
+    chart = charts.bars(
+        [row["period"][11:16] for row in rows],
+        [
+            ("Angeboten" if not en else "Offered", [r["offered"] for r in rows]),
+            ("Angenommen" if not en else "Answered", [r["answered"] for r in rows]),
+        ],
+    )
+    return render(
+        request,
+        "statistics_day.html",
+        login=login,
+        csrf=login.csrf_token,
+        day=datum,
+        month=datum.strftime("%Y-%m"),
+        previous=(datum - timedelta(days=1)).isoformat(),
+        following=(datum + timedelta(days=1)).isoformat(),
+        total=found["calls"]["total"],
+        tables=found["tables"],
+        chart=chart,
+        shown=lambda value, kind: shown(value, kind, language_of(request)),
+    )
+
+
+@router.get("/statistik/export/{name}.{extension}")
+def export(
+    request: Request,
+    login: Lead,
+    uow: Uow,
+    settings: SettingsDep,
+    name: str,
+    extension: str,
+    monat: Annotated[str | None, Query(max_length=20)] = None,
+    datum: Annotated[date | None, Query()] = None,
+) -> Response:
+    """One table of a page as CSV or Excel."""
+    if extension not in ("csv", "xlsx"):
+        raise InvalidInput("Export als .csv oder .xlsx.", message_en="Export as .csv or .xlsx.")
+    en = english(request)
+    definition = definition_of(settings)
+    if datum is not None:
+        tables: dict[str, PageTable] = day_tables(uow, datum, definition, english=en)["tables"]
+    else:
+        first, last = month_of(monat, _today())
+        tables = month_tables(uow, first, last, definition, english=en)["tables"]
+    found = tables.get(name)
+    if found is None:
+        raise NotFound(
+            f"Keine Tabelle „{name[:40]}“; möglich: {', '.join(tables)}.",
+            message_en=f"No table '{name[:40]}'; possible: {', '.join(tables)}.",
+        )
+    table = found.table
+    if found.total is not None:
+        table = type(table)(
+            table.name, table.title, table.columns,
+            [*table.rows, {**found.total, "period": "Summe" if not en else "Total",
+                           "name": "Summe" if not en else "Total"}],
+            table.notes,
+        )  # fmt: skip
+    body, media = (
+        (to_csv(table), "text/csv; charset=utf-8") if extension == "csv" else (to_xlsx(table), XLSX)
+    )
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{table.name}.{extension}"'},
+    )
