@@ -46,8 +46,8 @@ def app_url(module_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="module")
 def supervisor(app_url: str) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=app_url, telephony_channels=CHANNELS))
-    with TestClient(app) as c:
+    settings = Settings(database_url=app_url, telephony_channels=CHANNELS, partner_rate_eur=2.5)
+    with TestClient(create_app(settings)) as c:
         assert login(c, "st-super", next_page="/statistik").status_code == 303
         yield c
 
@@ -79,6 +79,28 @@ def test_the_month_shows_its_figures_against_the_targets(supervisor: TestClient)
     assert "<script>" not in text
     # a day links to its drill-down
     assert 'href="/statistik/tag?datum=2019-01-07"' in text
+
+
+def test_the_year_shows_its_months_and_what_each_partner_owes(supervisor: TestClient) -> None:
+    page = supervisor.get("/statistik", params={"jahr": "2019"})
+    assert page.status_code == 200
+    assert "Statistik: 2019" in page.text and "Das Jahr auf einen Blick" in page.text
+    assert 'href="/statistik?monat=2019-01"' in page.text
+    partners = api(supervisor, "partners", **{"from": "2019-01-01", "to": "2019-12-31"})
+    owed = {row["participant"]: row["contacts"] for row in partners["total"] if row["partner"]}
+    got = supervisor.get("/statistik/export/partner.csv", params={"jahr": "2019"})
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Beteiligte Stelle",
+        "Kennung",
+        "Partner",
+        "Kontakte",
+        "2019-01",
+        "Betrag (€)",
+    ]
+    amounts = {row[1]: float(row[5]) for row in rows[1:] if row[5]}
+    assert amounts == {who: round(n * 2.5, 2) for who, n in owed.items()}
+    assert "Verrechnungssatz je Kontakt: 2,50 €" in page.text
 
 
 def test_a_day_shows_its_half_hours_and_abandoned_calls(supervisor: TestClient) -> None:
@@ -120,6 +142,8 @@ def test_the_exports_hold_the_numbers_of_the_api(supervisor: TestClient) -> None
     [
         ("/statistik", {"monat": "2019-13"}, 422),
         ("/statistik", {"monat": "nonsense"}, 422),
+        ("/statistik", {"jahr": "0"}, 422),
+        ("/statistik", {"jahr": "20x9"}, 422),
         ("/statistik/tag", {"datum": "2019-02-30"}, 422),
         ("/statistik/export/anrufe.pdf", {"monat": "2019-01"}, 422),
         ("/statistik/export/nichts.csv", {"monat": "2019-01"}, 404),

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     )
     # Share of paid time agents are not on the phone (breaks, training, absence).
     staffing_shrinkage: float = Field(default=0.30, ge=0, lt=0.9)
+    # What a partner pays the service center per contact about its services (euros, as
+    # the cooperation contract says); unset, the partner report counts without amounts.
+    partner_rate_eur: float | None = Field(default=None, ge=0, le=1000)
     # Proof of work that the portal's concern form asks of the browser (ALTCHA).
     altcha_max_number: int = Field(default=50_000, ge=1000, le=10_000_000)
     # Signs the links that let a citizen manage an appointment.

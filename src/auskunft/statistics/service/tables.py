@@ -131,21 +131,73 @@ def definition_notes(definition: Definition, english: bool) -> list[str]:
     ]
 
 
-def month_tables(
-    uow: UnitOfWork, first: date, last: date, definition: Definition, *, english: bool
+def year_of(text: str) -> tuple[date, date]:
+    """The first and last day of a year given as YYYY."""
+    try:
+        year = int(text)
+        first = date(year, 1, 1)
+    except ValueError:
+        raise InvalidInput(
+            f"„{text[:20]}“ ist kein Jahr (JJJJ).", message_en=f"'{text[:20]}' is no year (YYYY)."
+        ) from None
+    return first, date(year, 12, 31)
+
+
+def _partner_rows(
+    partners: dict[str, Any], months: Sequence[str] | None, english: bool, rate: float | None
+) -> list[dict[str, Any]]:
+    """One row per participant, most contacts first; with `months`, a column per month."""
+    per_month: dict[str, dict[str, int]] = {}
+    for row in partners["rows"]:
+        per_month.setdefault(row["participant"], {})[row["period"]] = row["contacts"]
+    found = []
+    for row in sorted(partners["total"], key=lambda r: (-r["contacts"], r["participant"])):
+        entry = {
+            **row,
+            "partner_label": ("yes" if english else "ja") if row["partner"] else "",
+            "amount": round(row["contacts"] * rate, 2)
+            if rate is not None and row["partner"]
+            else None,
+        }
+        for month in months or ():
+            entry[month] = per_month.get(row["participant"], {}).get(month, 0)
+        found.append(entry)
+    return found
+
+
+def period_tables(
+    uow: UnitOfWork,
+    first: date,
+    last: date,
+    definition: Definition,
+    *,
+    english: bool,
+    group: str,
+    name: str,
+    partner_rate: float | None = None,
 ) -> dict[str, Any]:
-    """Everything the month page shows: its reports and its tables."""
-    calls = figures.call_report(uow, first, last, group="day", channel=None, definition=definition)
-    contacts = reports.contact_report(uow, first, last, group="day", channel=None)
-    bookings = reports.appointment_report(uow, first, last, group="day")
+    """Everything the month page (rows per day) or the year page (rows per month) shows."""
+    calls = figures.call_report(uow, first, last, group=group, channel=None, definition=definition)
+    contacts = reports.contact_report(uow, first, last, group=group, channel=None)
+    bookings = reports.appointment_report(uow, first, last, group=group)
     partners = reports.partner_report(uow, first, last, group="month")
     concerns = reports.concern_report(uow, first, last, now=datetime.now(UTC))
-    month = first.strftime("%Y-%m")
-    partner_rows = [
-        {**row, "partner_label": ("yes" if english else "ja") if row["partner"] else ""}
-        for row in sorted(partners["total"], key=lambda r: -r["contacts"])
+    months = sorted({row["period"] for row in partners["rows"]}) if group == "month" else None
+    partner_columns = [
+        *PARTNER_COLUMNS,
+        *((m, m, m, "int") for m in months or ()),
+        *((("amount", "Betrag (€)", "Amount (€)", "eur"),) if partner_rate is not None else ()),
     ]
     notes = definition_notes(definition, english)
+    each = ("je Tag", "per day") if group == "day" else ("je Monat", "per month")
+    rate_note = []
+    if partner_rate is not None:
+        rate_note = [
+            f"Rate per contact: {partner_rate:.2f} € (AUSKUNFT_PARTNER_RATE_EUR)."
+            if english
+            else f"Verrechnungssatz je Kontakt: {partner_rate:.2f} € ".replace(".", ",")
+            + "(AUSKUNFT_PARTNER_RATE_EUR)."
+        ]
     return {
         "calls": calls,
         "contacts": contacts,
@@ -153,23 +205,25 @@ def month_tables(
         "concerns": concerns,
         "tables": {
             "anrufe": _table(
-                f"anrufe-{month}", ("Anrufe je Tag", "Calls per day"), CALL_COLUMNS,
+                f"anrufe-{name}", (f"Anrufe {each[0]}", f"Calls {each[1]}"), CALL_COLUMNS,
                 calls["rows"], english, total=calls["total"], notes=notes,
             ),
             "kontakte": _table(
-                f"kontakte-{month}", ("Kontakte je Tag", "Contacts per day"), CONTACT_COLUMNS,
-                contacts["rows"], english, total=contacts["total"],
+                f"kontakte-{name}", (f"Kontakte {each[0]}", f"Contacts {each[1]}"),
+                CONTACT_COLUMNS, contacts["rows"], english, total=contacts["total"],
             ),
             "termine": _table(
-                f"termine-{month}", ("Termine je Buchungstag", "Appointments per booking day"),
+                f"termine-{name}",
+                (f"Gebuchte Termine {each[0]}", f"Appointments booked {each[1]}"),
                 APPOINTMENT_COLUMNS, bookings["rows"], english, total=bookings["total"],
             ),
             "partner": _table(
-                f"partner-{month}", ("Kontakte je Partner", "Contacts per partner"),
-                PARTNER_COLUMNS, partner_rows, english,
+                f"partner-{name}", ("Kontakte je Partner", "Contacts per partner"),
+                partner_columns, _partner_rows(partners, months, english, partner_rate), english,
+                notes=rate_note,
             ),
             "anliegen": _table(
-                f"anliegen-{month}", ("Anliegen je Stelle", "Concerns per authority"),
+                f"anliegen-{name}", ("Anliegen je Stelle", "Concerns per authority"),
                 CONCERN_COLUMNS, concerns["rows"], english, total=concerns["total"],
             ),
         },

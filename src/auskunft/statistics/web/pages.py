@@ -13,13 +13,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from auskunft.core.config import Settings
+from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput, NotFound
 from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import SettingsDep, Uow, require
 from auskunft.core.web.render import english, language_of, render
 from auskunft.statistics.service.exports import to_csv, to_xlsx
-from auskunft.statistics.service.tables import PageTable, day_tables, month_of, month_tables
+from auskunft.statistics.service.tables import (
+    PageTable,
+    day_tables,
+    month_of,
+    period_tables,
+    year_of,
+)
 from auskunft.statistics.web import charts
 from auskunft.statistics.web.api import definition_of
 
@@ -54,6 +61,8 @@ def shown(value: Any, kind: str, language: str) -> str:
         return format_decimal(value, "#,##0", locale=locale)
     if kind == "sec":
         return format_decimal(value, "#,##0.0", locale=locale)
+    if kind == "eur":
+        return format_decimal(value, "#,##0.00", locale=locale) + "\u00a0€"
     return str(value)
 
 
@@ -122,19 +131,20 @@ def _key_figures(
     ]  # fmt: skip
 
 
-def _chart_days(found: dict[str, Any], settings: Settings, en: bool) -> dict[str, str]:
+def _charts(found: dict[str, Any], settings: Settings, en: bool, group: str) -> dict[str, str]:
     calls = found["calls"]["rows"]
     contacts = found["contacts"]["rows"]
+    cut = 8 if group == "day" else 5  # "2019-01-07" -> "07", "2019-01" -> "01"
     target = ("Ziel" if not en else "Target", settings.service_level_target)
     return {
         "anrufe": charts.bars(
-            [row["period"][8:] for row in calls],
+            [row["period"][cut:] for row in calls],
             [("Servicelevel" if not en else "Service level", [r["service_level"] for r in calls])],
             target=target,
             percent=True,
         ),
         "kontakte": charts.bars(
-            [row["period"][8:] for row in contacts],
+            [row["period"][cut:] for row in contacts],
             [
                 ("gemessen" if not en else "measured", [r["fcr"] for r in contacts]),
                 ("selbst erfasst" if not en else "self-reported",
@@ -146,6 +156,23 @@ def _chart_days(found: dict[str, Any], settings: Settings, en: bool) -> dict[str
     }  # fmt: skip
 
 
+def _view(
+    uow: UnitOfWork, settings: Settings, monat: str | None, jahr: str | None, en: bool
+) -> tuple[dict[str, Any], date, date, str]:
+    """The figures of a month (rows per day) or, with `jahr`, of a year (rows per month)."""
+    if jahr:
+        first, last = year_of(jahr)
+        group, name = "month", str(first.year)
+    else:
+        first, last = month_of(monat, _today())
+        group, name = "day", first.strftime("%Y-%m")
+    found = period_tables(
+        uow, first, last, definition_of(settings), english=en, group=group, name=name,
+        partner_rate=settings.partner_rate_eur,
+    )  # fmt: skip
+    return found, first, last, group
+
+
 @router.get("/statistik", response_class=HTMLResponse)
 def month_page(
     request: Request,
@@ -153,25 +180,36 @@ def month_page(
     uow: Uow,
     settings: SettingsDep,
     monat: Annotated[str | None, Query(max_length=20)] = None,
+    jahr: Annotated[str | None, Query(max_length=10)] = None,
 ) -> HTMLResponse:
-    first, last = month_of(monat, _today())
     en = english(request)
-    found = month_tables(uow, first, last, definition_of(settings), english=en)
-    previous = (first - timedelta(days=1)).strftime("%Y-%m")
-    following = (last + timedelta(days=1)).strftime("%Y-%m")
+    language = language_of(request)
+    found, first, last, group = _view(uow, settings, monat, jahr, en)
+    if group == "month":
+        title = str(first.year)
+        query = f"jahr={first.year}"
+        previous, following = f"jahr={first.year - 1}", f"jahr={first.year + 1}"
+    else:
+        title = _month_name(first, language)
+        query = f"monat={first:%Y-%m}"
+        previous = f"monat={first - timedelta(days=1):%Y-%m}"
+        following = f"monat={last + timedelta(days=1):%Y-%m}"
     return render(
         request,
         "statistics.html",
         login=login,
         csrf=login.csrf_token,
+        year_view=group == "month",
+        title=title,
+        query=query,
         month=first.strftime("%Y-%m"),
-        month_name=_month_name(first, language_of(request)),
+        year=first.year,
         previous=previous,
         following=following,
         figures=_key_figures(found, settings, en),
         tables=found["tables"],
-        charts=_chart_days(found, settings, en),
-        shown=lambda value, kind: shown(value, kind, language_of(request)),
+        charts=_charts(found, settings, en, group),
+        shown=lambda value, kind: shown(value, kind, language),
     )
 
 
@@ -222,6 +260,7 @@ def export(
     name: str,
     extension: str,
     monat: Annotated[str | None, Query(max_length=20)] = None,
+    jahr: Annotated[str | None, Query(max_length=10)] = None,
     datum: Annotated[date | None, Query()] = None,
 ) -> Response:
     """One table of a page as CSV or Excel."""
@@ -232,8 +271,7 @@ def export(
     if datum is not None:
         tables: dict[str, PageTable] = day_tables(uow, datum, definition, english=en)["tables"]
     else:
-        first, last = month_of(monat, _today())
-        tables = month_tables(uow, first, last, definition, english=en)["tables"]
+        tables = _view(uow, settings, monat, jahr, en)[0]["tables"]
     found = tables.get(name)
     if found is None:
         raise NotFound(
