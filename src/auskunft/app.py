@@ -36,6 +36,7 @@ from auskunft.privacy import web as privacy
 from auskunft.search.service.engine import SearchEngine
 from auskunft.staffing.web import api as staffing_api
 from auskunft.statistics.web import api as statistics_api
+from auskunft.statistics.web import metrics as statistics_metrics
 from auskunft.statistics.web import pages as statistics_pages
 from auskunft.telephony.web import api as telephony_api
 
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(telephony_api.router)
     app.include_router(statistics_api.router)
     app.include_router(statistics_pages.router)
+    app.include_router(statistics_metrics.router)
     app.add_middleware(ServerTiming)
     app.add_middleware(ClientContext)  # the client address of each request, for the audit
     # Around routes, error handlers and static files: the headers go on every answer (the

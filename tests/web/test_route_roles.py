@@ -495,6 +495,22 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("GET", "/api/v1/statistics/calls/abandoned"): Case(api(*LEADS), params={"day": "2026-01-05"}),
     ("GET", "/statistik"): Case(page(*LEADS), params={"monat": "2026-01"}),
+    ("GET", "/statistik/live"): Case(page(*LEADS)),
+    ("GET", "/api/v1/statistics/live"): Case(api(*LEADS)),
+    ("GET", "/metrics"): Case(api(*LEADS, machine=True)),
+    # -- the desk's screen pop and the agents' links (desk/web, telephony/web) ---------------
+    ("GET", "/desk/anruf"): Case(page(*DESK_STAFF), ok=(204,)),
+    ("GET", "/api/v1/desk/call"): Case(api(*DESK_STAFF)),
+    ("GET", "/api/v1/telephony/agents"): Case(api(*LEADS)),
+    ("PUT", "/api/v1/telephony/agents/{agent:path}"): Case(
+        api(*LEADS),
+        path="/api/v1/telephony/agents/Agent/9",
+        json={"username": "nobody-here"},
+        ok=UNPROCESSABLE,
+    ),
+    ("DELETE", "/api/v1/telephony/agents/{agent:path}"): Case(
+        api(*LEADS), path="/api/v1/telephony/agents/Agent/9", ok=(404,)
+    ),
     ("GET", "/statistik/tag"): Case(page(*LEADS), params={"datum": "2026-01-05"}),
     ("GET", "/statistik/export/{name}.{extension}"): Case(
         page(*LEADS), path="/statistik/export/anrufe.csv", params={"monat": "2026-01"}

@@ -1,4 +1,4 @@
-"""Commands of telephony: auskunft telephony import | purge-keys."""
+"""Commands of telephony: auskunft telephony import | purge-keys | agent link/unlink/list."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 from auskunft.core.cli import fail, progress, work
 from auskunft.core.config import get_settings
 from auskunft.core.errors import AuskunftError
-from auskunft.telephony.service import calls
+from auskunft.telephony.service import calls, live
 
 
 @click.group("telephony")
@@ -88,6 +88,47 @@ def purge_keys() -> None:
         f"{counts['keys_destroyed']} Schlüssel gelöscht, "
         f"{counts['hashes_blanked']} Anrufer-Kennungen geleert."
     )
+
+
+@telephony_group.group("agent")
+def agent_group() -> None:
+    """Which staff account answers as which agent of the telephone system (screen pop)."""
+
+
+@agent_group.command("link")
+@click.argument("agent")
+@click.argument("username")
+def agent_link(agent: str, username: str) -> None:
+    """Let USERNAME answer as AGENT (e.g. Agent/1001): calls connected to it pop up on
+    that person's desk."""
+    try:
+        with work() as uow:
+            done = live.link_agent(uow, agent, username)
+            uow.commit()
+    except AuskunftError as error:
+        fail(error)
+    click.echo(f"{done['agent']} → {done['username']}")
+
+
+@agent_group.command("unlink")
+@click.argument("agent")
+def agent_unlink(agent: str) -> None:
+    """Remove AGENT's link."""
+    try:
+        with work() as uow:
+            removed = live.unlink_agent(uow, agent)
+            uow.commit()
+    except AuskunftError as error:
+        fail(error)
+    click.echo(f"{removed} Verknüpfung(en) entfernt.")
+
+
+@agent_group.command("list")
+def agent_list() -> None:
+    """The links, one per line."""
+    with work() as uow:
+        for link in live.agent_links(uow):
+            click.echo(f"{link['agent']}\t{link['username']}")
 
 
 def _count_lines(file: Path) -> int:

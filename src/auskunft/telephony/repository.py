@@ -214,3 +214,87 @@ class CallRepository:
         )
         keys = self.session.execute(delete(t.CallerKey).where(t.CallerKey.day < day))
         return int(keys.rowcount or 0), int(hashes.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class LiveRepository:
+    """The live side: calls waiting and talking now, agents' presence, agent links."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def waiting_since(self, since: datetime) -> list[datetime]:
+        """When each call still waiting entered (those that entered after `since`)."""
+        query = select(t.Call.entered_at).where(
+            t.Call.state == "waiting", t.Call.entered_at >= since
+        )
+        return list(self.session.scalars(query))
+
+    def talking_agents(self, since: datetime) -> set[str]:
+        query = select(t.Call.agent).where(
+            t.Call.state == "talking", t.Call.entered_at >= since, t.Call.agent.is_not(None)
+        )
+        return {agent for agent in self.session.scalars(query) if agent}
+
+    def presence(self) -> list[tuple[str, str, bool]]:
+        rows = self.session.execute(
+            select(t.AgentPresence.agent, t.AgentPresence.queue, t.AgentPresence.paused)
+        )
+        return [(row[0], row[1], bool(row[2])) for row in rows]
+
+    def join(self, agent: str, queue: str, at: datetime, *, paused: bool = False) -> None:
+        row = self.session.get(t.AgentPresence, (agent, queue))
+        if row is None:
+            self.session.add(t.AgentPresence(agent=agent, queue=queue, paused=paused, since=at))
+        else:
+            row.paused, row.since = paused, at
+        self.session.flush()
+
+    def leave(self, agent: str, queue: str | None) -> None:
+        query = delete(t.AgentPresence).where(t.AgentPresence.agent == agent)
+        if queue is not None:
+            query = query.where(t.AgentPresence.queue == queue)
+        self.session.execute(query)
+
+    def pause(self, agent: str, queue: str | None, paused: bool, at: datetime) -> int:
+        query = update(t.AgentPresence).where(t.AgentPresence.agent == agent)
+        if queue is not None:
+            query = query.where(t.AgentPresence.queue == queue)
+        done = self.session.execute(query.values(paused=paused, since=at))
+        return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+    def connected(self, agents: Sequence[str], since: datetime) -> t.Call | None:
+        """The newest call now talking with one of these agents, answered after `since`."""
+        if not agents:
+            return None
+        query = (
+            select(t.Call)
+            .where(
+                t.Call.state == "talking",
+                t.Call.agent.in_(list(agents)),
+                t.Call.answered_at >= since,
+            )
+            .order_by(t.Call.answered_at.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def linked_agent(self, user_id: int) -> str | None:
+        query = select(t.AgentLink.agent).where(t.AgentLink.user_id == user_id)
+        return self.session.scalars(query).first()
+
+    def link(self, agent: str, user_id: int) -> None:
+        self.session.execute(
+            delete(t.AgentLink).where(
+                (t.AgentLink.agent == agent) | (t.AgentLink.user_id == user_id)
+            )
+        )
+        self.session.add(t.AgentLink(agent=agent, user_id=user_id))
+        self.session.flush()
+
+    def unlink(self, agent: str) -> int:
+        done = self.session.execute(delete(t.AgentLink).where(t.AgentLink.agent == agent))
+        return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+    def links(self) -> list[tuple[str, int]]:
+        rows = self.session.execute(select(t.AgentLink.agent, t.AgentLink.user_id))
+        return [(row[0], row[1]) for row in rows]

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Index, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auskunft.core.db.base import Base, UtcDateTime
@@ -38,7 +48,7 @@ class Call(Base):
     queue: Mapped[str] = mapped_column(String(80))
     did: Mapped[str | None] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), index=True)
     result: Mapped[str | None] = mapped_column(String(12))
     entered_at: Mapped[datetime] = mapped_column(UtcDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -52,6 +62,9 @@ class Call(Base):
     caller_key: Mapped[str | None] = mapped_column(String(64))
     key_day: Mapped[date | None] = mapped_column(Date)
     caller_thread: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The caller's telephone network (area code without the 0, e.g. "561"), not the number:
+    # it suggests the caller's municipality on the desk.
+    area_code: Mapped[str | None] = mapped_column(String(5))
     source: Mapped[str] = mapped_column(String(10), default="import")
     # When it entered, as the reports group it: the day and half hour (0-47) of local
     # wall-clock time in Europe/Berlin.
@@ -70,3 +83,27 @@ class CallerKey(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     secret: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AgentPresence(Base):
+    """An agent logged in to a queue (queue "" for a login to every queue), from the live
+    events ADDMEMBER/REMOVEMEMBER, AGENTLOGIN/AGENTLOGOFF and PAUSE/UNPAUSE."""
+
+    __tablename__ = "agent_presence"
+
+    agent: Mapped[str] = mapped_column(String(80), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AgentLink(Base):
+    """Which staff account answers as which agent of the telephone system (for the screen
+    pop); without a link, an agent named like the account ("anna", "Agent/anna") is it."""
+
+    __tablename__ = "agent_links"
+
+    agent: Mapped[str] = mapped_column(String(80), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), unique=True
+    )

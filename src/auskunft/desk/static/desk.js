@@ -88,6 +88,9 @@
       } else if (key === "c") {
         event.preventDefault();
         document.getElementById("lookup-code").focus();
+      } else if (key === "n") {
+        var take = document.getElementById("take-call");
+        if (take) { event.preventDefault(); take.click(); }
       }
       return;
     }

@@ -8,13 +8,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from auskunft.core.principal import Login
-from auskunft.core.web.deps import Uow, api_caller, component
+from auskunft.core.principal import Login, Role
+from auskunft.core.web.deps import Uow, api_caller, component, require_api
 from auskunft.core.web.openapi import errors
 from auskunft.desk import service as contacts
 from auskunft.search.service.engine import SearchEngine
+from auskunft.telephony.service import live
 
 router = APIRouter(prefix="/api/v1")
+
+desk_person = require_api(
+    *(role for role in Role if role is not Role.DPO),
+    refusal=(
+        "Den verbundenen Anruf sieht die Person am Platz, mit ihrem eigenen API-Token.",
+        "The connected call is for the person at the desk, with their own API token.",
+    ),
+)
 
 
 class ContactIn(BaseModel):
@@ -65,3 +74,29 @@ def create_contact(
     )
     uow.commit()
     return contacts.public(row)
+
+
+class ConnectedCall(BaseModel):
+    call_id: str
+    channel: str | None = Field(description="115 | local, from the number dialled or the queue")
+    agent: str | None
+    answered_at: str
+    wait_s: int | None
+    area_code: str | None = Field(description="the caller's area code (e.g. 0561), not the number")
+    area_label: str | None
+    municipalities: list[str] = Field(description="catalog municipalities the code serves")
+    suggested_municipality: str | None = Field(
+        description="set only where the area code serves exactly one municipality"
+    )
+
+
+@router.get(
+    "/desk/call",
+    response_model=ConnectedCall | None,
+    responses=errors(401, 403),
+    summary="The call just connected to the caller's own agent (the desk's screen pop)",
+)
+def connected_call(caller: Annotated[Login, Depends(desk_person)], uow: Uow) -> Any:
+    """null when the telephone system connected no call to this person's agent in the last
+    15 minutes that is still being talked."""
+    return live.connected_call(uow, caller.user_id, datetime.now(UTC))

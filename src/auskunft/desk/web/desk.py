@@ -41,6 +41,7 @@ from auskunft.search.service.engine import (
     check_municipality,
     judge_question,
 )
+from auskunft.telephony.service import live
 
 router = APIRouter(include_in_schema=False)
 
@@ -201,6 +202,7 @@ def page_context(
     started: datetime,
     location: str | None = None,
     day: date | None = None,
+    call: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     results, error, known = _results(request, search, q, place)
     card = service_card(request, uow, search, service_id, place) if service_id else None
@@ -223,7 +225,20 @@ def page_context(
         "channels": CHANNELS,
         "outcomes": OUTCOMES,
         "started": started.astimezone(BERLIN).isoformat(timespec="seconds"),
+        "call": call,
+        # A call whose area code serves several municipalities (or none of the catalog's):
+        # the agent asks, and the select says so instead of suggesting one.
+        "ask_municipality": call is not None and not call["suggested_municipality"],
+        "municipality_names": dict(towns),
+        "call_towns": ", ".join(dict(towns).get(m, m) for m in call["municipalities"])
+        if call
+        else "",
     }
+
+
+def call_view(uow: UnitOfWork, login: Login, call_id: str) -> dict[str, Any] | None:
+    """The call the desk's contact is about, if it is this agent's call."""
+    return live.call_of(uow, login.user_id, call_id, datetime.now(UTC)) if call_id else None
 
 
 @router.get("/desk", response_class=HTMLResponse)
@@ -240,7 +255,15 @@ def desk(
     beginn: str = "",
     erfasst: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
     anliegen: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+    anruf: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
+    call = call_view(uow, login, anruf)
+    if call is not None:
+        # The screen pop: a new contact with the call's channel, start and call id, and
+        # the municipality its area code suggests (none where the network serves several).
+        kanal = kanal or call["channel"] or ""
+        beginn = beginn or call["answered_at"]
+        gemeinde = gemeinde or call["suggested_municipality"] or ""
     place = caller_place(search, gemeinde or None)
     context = page_context(
         request,
@@ -253,7 +276,10 @@ def desk(
         service_id=leistung or None,
         channel=kanal,
         started=parse_started(beginn),
+        call=call,
     )
+    if call is not None and not gemeinde:
+        context["municipality"] = ""
     if erfasst is not None:
         context["logged"] = contacts.logged(uow, erfasst)
     if anliegen is not None:
@@ -342,6 +368,27 @@ def desk_card(
     )
 
 
+@router.get("/desk/anruf")
+def desk_call(
+    request: Request,
+    uow: Uow,
+    login: StaffLogin,
+    call_id: Annotated[str, Query(max_length=64)] = "",
+    q: Annotated[str, Query(max_length=1000)] = "",
+    leistung: Annotated[str, Query(max_length=120)] = "",
+) -> Response:
+    """Polled by the desk every 2 seconds: a call the telephone system just connected to
+    this agent. An idle desk opens it at once (a new contact); a desk in the middle of a
+    contact shows a notice to take it over, so nothing typed is lost. 204: nothing new."""
+    call = live.connected_call(uow, login.user_id, datetime.now(UTC))
+    if call is None or call["call_id"] == call_id:
+        return Response(status_code=204)
+    target = "/desk?" + urlencode({"anruf": call["call_id"]})
+    if not q.strip() and not leistung:
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return render(request, "_desk_call.html", call=call, target=target)
+
+
 @router.post("/desk/kontakt")
 def log_contact(
     uow: Uow,
@@ -353,11 +400,17 @@ def log_contact(
     service: Annotated[str, Form()] = "",
     municipality: Annotated[str, Form()] = "",
     started: Annotated[str, Form()] = "",
+    call_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Log the contact that just ended and open the desk for the next one."""
     check_csrf(login, csrf)
     now = datetime.now(UTC)
     place = caller_place(search, municipality or None)
+    if call_id and call_view(uow, login, call_id) is None:
+        raise InvalidInput(
+            "Dieser Anruf wurde nicht mit Ihnen verbunden; der Kontakt wurde nicht erfasst.",
+            message_en="This call was not connected to you; the contact was not logged.",
+        )
     contact = NewContact(
         channel=channel,
         outcome=outcome,
@@ -365,6 +418,7 @@ def log_contact(
         ended_at=now,
         service_id=service or None,
         municipality=place,
+        call_id=call_id or None,
     )
     areas = set(search.snapshot().jurisdiction.areas)
     row = contacts.log_contact(

@@ -15,7 +15,7 @@ from auskunft.core.web.deps import Uow, require_api, settings_of
 from auskunft.core.web.openapi import errors
 from auskunft.statistics.service import reports
 from auskunft.telephony.model.figures import Definition, Formula
-from auskunft.telephony.service import figures
+from auskunft.telephony.service import figures, live
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
@@ -271,3 +271,29 @@ def concerns(
     to: Annotated[date, Query()],
 ) -> Any:
     return reports.concern_report(uow, from_, to, now=datetime.now(UTC))
+
+
+class LiveBoard(BaseModel):
+    at: str = Field(description="the moment (Europe/Berlin)")
+    calls_waiting: int
+    longest_wait_s: int = Field(description="how long the call waiting longest has waited")
+    agents_talking: int
+    agents_free: int = Field(description="logged in, not paused, not talking")
+    agents_paused: int
+    agents_logged_in: int
+    today: CallRow
+    definition: CallDefinition
+
+
+@router.get(
+    "/live",
+    response_model=LiveBoard,
+    responses=errors(401, 403),
+    summary="The wallboard: calls waiting, longest wait, agents talking and free, today so far",
+)
+def live_board(
+    uow: Uow,
+    _reader: Annotated[Login, Depends(api_reader)],
+    settings: Annotated[Settings, Depends(settings_of)],
+) -> Any:
+    return live.board(uow, datetime.now(UTC), definition_of(settings))

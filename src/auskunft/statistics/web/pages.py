@@ -1,6 +1,6 @@
-"""The supervisors' statistics pages: `/statistik` (a month at a glance against its targets,
-each table with a chart beside it and as CSV and Excel), `/statistik/tag` (a day's half
-hours and the calls not answered)."""
+"""The supervisors' statistics pages: `/statistik` (a month or a year at a glance against
+its targets, each table with a chart beside it and as CSV and Excel), `/statistik/tag` (a
+day's half hours and the calls not answered), `/statistik/live` (the wallboard)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from auskunft.statistics.service.tables import (
 )
 from auskunft.statistics.web import charts
 from auskunft.statistics.web.api import definition_of
+from auskunft.telephony.service import live
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,6 +47,7 @@ Lead = Annotated[
     ),
 ]
 FCR_TARGET = 0.65  # the 115 network: 65 % answered at the first contact
+REFRESH_SECONDS = 5  # the wallboard
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -293,4 +295,24 @@ def export(
         body,
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{table.name}.{extension}"'},
+    )
+
+
+@router.get("/statistik/live", response_class=HTMLResponse)
+def live_page(request: Request, login: Lead, uow: Uow, settings: SettingsDep) -> HTMLResponse:
+    """The wallboard, refreshed by the browser every 5 seconds (no script needed)."""
+    board = live.board(uow, datetime.now(UTC), definition_of(settings))
+    today = board["today"]
+    level = today["service_level"]
+    return render(
+        request,
+        "statistics_live.html",
+        login=login,
+        csrf=login.csrf_token,
+        board=board,
+        today=today,
+        target=settings.service_level_target,
+        missed=level is not None and level < settings.service_level_target,
+        refresh=REFRESH_SECONDS,
+        shown=lambda value, kind: shown(value, kind, language_of(request)),
     )

@@ -16,8 +16,10 @@ data fields:
     EXITWITHKEY      data1 = key, data2 = position, data3 = position on entry, data4 = waited
     RINGNOANSWER     data1 = milliseconds rung (an agent did not pick up; the call waits on)
 
-Other verbs (logins, pauses, reloads, attended transfers' bookkeeping...) are valid lines
-that say nothing about a call's figures and are skipped. A line that does not have this
+The agents' presence (ADDMEMBER, REMOVEMEMBER, AGENTLOGIN, AGENTLOGOFF, PAUSE, UNPAUSE,
+PAUSEALL, UNPAUSEALL: queue and agent fields) feeds the live wallboard from the live events;
+an imported file's are skipped, as are other verbs (reloads, attended transfers'
+bookkeeping...): valid lines that say nothing about a call's figures. A line that does not have this
 shape, or a field these events need that is missing, negative or not a number, is
 malformed: `parse_line` raises `Malformed` with the reason.
 """
@@ -43,6 +45,19 @@ CALL_EVENTS = frozenset(
         "EXITEMPTY",
         "EXITWITHKEY",
         "RINGNOANSWER",
+    }
+)
+# The agents' presence: logged in to a queue (or all), paused. Read from the live feed only.
+AGENT_EVENTS = frozenset(
+    {
+        "ADDMEMBER",
+        "REMOVEMEMBER",
+        "AGENTLOGIN",
+        "AGENTLOGOFF",
+        "PAUSE",
+        "UNPAUSE",
+        "PAUSEALL",
+        "UNPAUSEALL",
     }
 )
 _VERB = re.compile(r"^[A-Z][A-Z_]{1,40}$")
@@ -103,6 +118,18 @@ def seconds_field(data: tuple[str, ...], index: int, name: str) -> int:
 def parse_line(line: str) -> Event | None:
     """One line as an event of a call; None for a valid line that concerns no call's figures
     (another verb, or an event of no call, like a queue's start)."""
+    event = parse_any(line)
+    return event if event is not None and event.verb in CALL_EVENTS else None
+
+
+def parse_agent_line(line: str) -> Event | None:
+    """One line as an event of an agent's presence (ADDMEMBER, PAUSE ...); None otherwise."""
+    event = parse_any(line)
+    return event if event is not None and event.verb in AGENT_EVENTS else None
+
+
+def parse_any(line: str) -> Event | None:
+    """A line as an event of a call or of an agent's presence; None for other verbs."""
     text = line.rstrip("\r\n")
     fields = text.split("|")
     if len(fields) < 5:
@@ -129,6 +156,17 @@ def parse_line(line: str) -> Event | None:
         raise Malformed(
             f"ein Feld ist länger als {MAX_FIELD} Zeichen",
             f"a field is longer than {MAX_FIELD} characters",
+        )
+    if verb in AGENT_EVENTS:
+        if agent in ("", "NONE"):
+            return None  # a presence of nobody: nothing to show
+        return Event(
+            time=datetime.fromtimestamp(epoch, UTC),
+            call_id="",
+            queue="" if queue == "NONE" else queue,
+            agent=agent,
+            verb=verb,
+            data=tuple(fields[5:]),
         )
     if verb not in CALL_EVENTS or call_id in ("", "NONE"):
         return None

@@ -29,8 +29,16 @@ from auskunft.core.phone import national_digits
 from auskunft.core.progress import Progress
 from auskunft.telephony.model.calls import ENDED, Call, CallsStored, OutOfOrder
 from auskunft.telephony.model.figures import slot_of
-from auskunft.telephony.model.queue_log import Event, Malformed, parse_line
+from auskunft.telephony.model.queue_log import (
+    AGENT_EVENTS,
+    Event,
+    Malformed,
+    parse_any,
+    parse_line,
+)
 from auskunft.telephony.repository import CallRepository, Earlier
+from auskunft.telephony.service import live
+from auskunft.telephony.service.areas import area_codes
 from auskunft.telephony.tables import Call as StoredCall
 
 KEY_DAYS = 7  # a caller is recognised for this many days
@@ -224,7 +232,16 @@ def _row(call: Call, channels: Channels, source: str) -> dict[str, Any]:
         "rang_unanswered": call.rang_unanswered,
         "queues_entered": max(1, call.queues_entered),
         "source": source,
+        "area_code": _area_code(call.caller),
     }
+
+
+def _area_code(caller: str | None) -> str | None:
+    """The caller's network (area code), never the number."""
+    if not caller:
+        return None
+    area = area_codes().area_of(national_digits(caller))
+    return area.code if area else None
 
 
 def import_queue_log(
@@ -361,6 +378,8 @@ def record_events(
     order refuses the whole batch (409); an event repeated (a retry) changes nothing."""
     now = now or datetime.now(UTC)
     report = ImportReport(lines=len(events), events=len(events))
+    live.record_presence(uow, [event for event in events if event.verb in AGENT_EVENTS])
+    events = [event for event in events if event.verb not in AGENT_EVENTS]
     repo = uow.repo(CallRepository)
     stored = repo.stored(sorted({event.call_id for event in events}))
     folded: dict[str, Call] = {}
@@ -398,7 +417,7 @@ def parse_events(raw: list[Any]) -> list[Event]:
     for position, item in enumerate(raw, start=1):
         line = item if isinstance(item, str) else _line_of(item)
         try:
-            event = parse_line(line)
+            event = parse_any(line)
         except Malformed as bad:
             raise InvalidInput(
                 f"Ereignis {position}: {bad.german}", message_en=f"Event {position}: {bad.english}"

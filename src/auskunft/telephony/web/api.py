@@ -1,19 +1,20 @@
-"""`POST /api/v1/telephony/events`: the telephone system's queue events, live."""
+"""`POST /api/v1/telephony/events`: the telephone system's queue events, live; which staff
+account answers as which agent (`/api/v1/telephony/agents`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from auskunft.core.config import Settings
-from auskunft.core.errors import Forbidden
+from auskunft.core.errors import Forbidden, NotFound
 from auskunft.core.principal import Login, Role
-from auskunft.core.web.deps import Uow, api_caller, settings_of
+from auskunft.core.web.deps import Uow, api_caller, require_api, settings_of
 from auskunft.core.web.openapi import errors
-from auskunft.telephony.service import calls
+from auskunft.telephony.service import calls, live
 
 router = APIRouter(prefix="/api/v1/telephony", tags=["telephony"])
 
@@ -81,3 +82,71 @@ def post_events(
     return EventsTaken(
         events=report.events, new=report.new, updated=report.updated, unchanged=report.unchanged
     )
+
+
+LINKERS = (Role.SUPERVISOR, Role.ADMIN)
+api_linker = require_api(
+    *LINKERS,
+    refusal=(
+        "Welche Person als welcher Agent telefoniert, legt die Leitung fest.",
+        "Supervisors decide which person answers as which agent.",
+    ),
+)
+
+
+class AgentLinkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+
+
+class AgentLinkOut(BaseModel):
+    agent: str
+    username: str
+
+
+@router.get(
+    "/agents",
+    response_model=list[AgentLinkOut],
+    responses=errors(401, 403),
+    summary="Which staff account answers as which agent of the telephone system",
+)
+def agents(uow: Uow, _who: Annotated[Login, Depends(api_linker)]) -> Any:
+    return live.agent_links(uow)
+
+
+@router.put(
+    "/agents/{agent:path}",
+    response_model=AgentLinkOut,
+    responses=errors(401, 403, 404, 422),
+    summary="Let a staff account answer as this agent (for the desk's screen pop)",
+)
+def link_agent(
+    agent: Annotated[str, Path(max_length=80)],
+    body: AgentLinkBody,
+    uow: Uow,
+    _who: Annotated[Login, Depends(api_linker)],
+) -> Any:
+    linked = live.link_agent(uow, agent, body.username)
+    uow.commit()
+    return linked
+
+
+@router.delete(
+    "/agents/{agent:path}",
+    status_code=204,
+    responses=errors(401, 403, 404, 422),
+    summary="Remove an agent's link to a staff account",
+)
+def unlink_agent(
+    agent: Annotated[str, Path(max_length=80)],
+    uow: Uow,
+    _who: Annotated[Login, Depends(api_linker)],
+) -> Response:
+    if live.unlink_agent(uow, agent) == 0:
+        raise NotFound(
+            f"Der Agent „{agent[:80]}“ ist mit niemandem verknüpft.",
+            message_en=f"The agent '{agent[:80]}' is linked to nobody.",
+        )
+    uow.commit()
+    return Response(status_code=204)
