@@ -496,6 +496,8 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/statistics/calls/abandoned"): Case(api(*LEADS), params={"day": "2026-01-05"}),
     ("GET", "/statistik"): Case(page(*LEADS), params={"monat": "2026-01"}),
     ("GET", "/statistik/live"): Case(page(*LEADS)),
+    ("GET", "/statistik/personal"): Case(page(*LEADS), params={"woche": "2026-01-05"}),
+    ("GET", "/api/v1/staffing/week"): Case(api(*LEADS), params={"start": "2026-01-05"}),
     ("GET", "/api/v1/statistics/live"): Case(api(*LEADS)),
     ("GET", "/metrics"): Case(api(*LEADS, machine=True)),
     # -- the desk's screen pop and the agents' links (desk/web, telephony/web) ---------------

@@ -161,6 +161,7 @@ class CallRepository:
             sum_if(talked, c.talk_s),
             count_if(talked),
             count_if(c.state != "ended"),
+            sum_if(unanswered_ended, c.wait_s),
         ]
         keys: list[Any] = [c.local_day, c.local_slot] if by_slot else [c.local_day]
         query = select(*keys, *columns).where(c.local_day >= first, c.local_day <= last)
@@ -175,6 +176,9 @@ class CallRepository:
             slot = int(row[1]) if by_slot else None
             rows.append((row[0], slot, CallCounts(*values)))
         return rows
+
+    def last_day(self) -> date | None:
+        return self.session.scalar(select(func.max(t.Call.local_day)))
 
     def abandoned_on(self, day: date) -> list[t.Call]:
         """The calls of a local day that were not answered, in time order."""

@@ -255,3 +255,9 @@ def _stationary(agents: int, lam: float, mu: float, theta: float) -> tuple[float
     weights = np.exp(logs - top)
     weights /= weights.sum()
     return float(weights[:agents].sum()), weights[agents:]
+
+
+def scheduled(agents: int, shrinkage: float) -> int:
+    """Agents to put on the plan so that `agents` are on the phone, with the share of
+    paid time off the phone (breaks, training, absence)."""
+    return math.ceil(agents / (1.0 - shrinkage) - 1e-9) if agents else 0

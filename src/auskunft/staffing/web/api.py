@@ -1,17 +1,19 @@
-"""`GET /api/v1/staffing/erlang`: agents needed for a service level, by Erlang C or A."""
+"""`GET /api/v1/staffing/erlang`: agents needed for a service level, by Erlang C or A;
+`GET /api/v1/staffing/week`: the plan of a week from the forecast."""
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from auskunft.core.config import Settings
 from auskunft.core.errors import InvalidInput
+from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
-from auskunft.core.web.deps import require_api, settings_of
+from auskunft.core.web.deps import Uow, require_api, settings_of
 from auskunft.core.web.openapi import errors
 from auskunft.staffing.model.erlang import (
     MAX_AGENTS,
@@ -20,8 +22,10 @@ from auskunft.staffing.model.erlang import (
     Prediction,
     agents_needed,
     predict,
+    scheduled,
 )
-from auskunft.telephony.model.figures import Formula
+from auskunft.staffing.service import plan
+from auskunft.telephony.model.figures import Definition, Formula
 
 router = APIRouter(prefix="/api/v1/staffing", tags=["staffing"])
 
@@ -75,11 +79,6 @@ def answer(prediction: Prediction, load: Load, goal: Goal, shrinkage: float) -> 
     )
 
 
-def scheduled(agents: int, shrinkage: float) -> int:
-    """Agents to put on the plan so that `agents` are on the phone."""
-    return math.ceil(agents / (1.0 - shrinkage) - 1e-9) if agents else 0
-
-
 @router.get(
     "/erlang",
     response_model=ErlangAnswer,
@@ -117,3 +116,70 @@ def erlang(
             message_en="No staffing can be computed from these values: " + str(error),
         ) from error
     return answer(prediction, load, goal, settings.staffing_shrinkage)
+
+
+class PlanInterval(BaseModel):
+    start: str = Field(description="the half hour's start (Europe/Berlin)")
+    calls: float = Field(description="calls forecast")
+    erlang_c_agents: int
+    erlang_c_service_level: float
+    erlang_a_agents: int | None = Field(description="null without abandons to estimate patience")
+    erlang_a_service_level: float | None
+    agents_scheduled: int = Field(description="agents to schedule (Erlang A where known)")
+    simulated_service_level: float | None = Field(description="with simulate=true")
+
+
+class PlanAccuracy(BaseModel):
+    weeks: int = Field(description="weeks held out and forecast from the history before them")
+    mape: float | None = Field(description="half hours with at least 5 calls")
+    wape: float | None
+    slots: int
+
+
+class PlanCheck(BaseModel):
+    formula: float = Field(description="the formula's service level, weighted by calls")
+    simulated: float = Field(description="the simulation's, weighted by calls")
+
+
+class WeekPlan(BaseModel):
+    week: str
+    model: Literal["erlang_c", "erlang_a"]
+    target: float
+    within_s: int
+    aht_s: float = Field(description="mean handling time of the answered calls, last 8 weeks")
+    patience_s: float | None = Field(description="callers' mean patience from the abandons")
+    shrinkage: float
+    history_weeks: int
+    accuracy: PlanAccuracy
+    check: PlanCheck | None
+    intervals: list[PlanInterval]
+    computed_at: str
+
+
+@router.get(
+    "/week",
+    response_model=WeekPlan,
+    responses=errors(401, 403, 422),
+    summary="Calls forecast per half hour of a week and the agents needed (Erlang C and A)",
+)
+def week(
+    uow: Uow,
+    _planner: Annotated[Login, Depends(api_planner)],
+    settings: Annotated[Settings, Depends(settings_of)],
+    start: Annotated[date | None, Query(description="a Monday; default: the coming week")] = None,
+    target: Annotated[float | None, Query(gt=0, lt=1)] = None,
+    simulate: Annotated[bool, Query(description="check the plan by simulation")] = False,
+) -> Any:
+    monday = start or plan.default_monday(uow, datetime.now(UTC).astimezone(BERLIN).date())
+    return plan.week_plan(
+        uow,
+        monday,
+        Definition(
+            within_s=settings.service_level_seconds,
+            short_abandon_s=settings.short_abandon_seconds,
+            formula=Formula(settings.service_level_formula),
+        ),
+        target=target if target is not None else settings.service_level_target,
+        shrinkage=settings.staffing_shrinkage,
+        check=simulate,
+    )

@@ -261,3 +261,46 @@ def day_tables(
             ),
         },
     }  # fmt: skip
+
+
+PLAN_COLUMNS: tuple[Column, ...] = (
+    ("start", "Beginn", "Start", "text"),
+    ("calls", "Anrufe (Prognose)", "Calls (forecast)", "sec"),
+    ("erlang_c_agents", "Agenten Erlang C", "Agents Erlang C", "int"),
+    ("erlang_c_service_level", "Servicelevel Erlang C", "Service level Erlang C", "pct"),
+    ("erlang_a_agents", "Agenten Erlang A", "Agents Erlang A", "int"),
+    ("erlang_a_service_level", "Servicelevel Erlang A", "Service level Erlang A", "pct"),
+    ("simulated_service_level", "Servicelevel simuliert", "Service level simulated", "pct"),
+    ("agents_scheduled", "Einzuplanen (mit Ausfallquote)", "To schedule (with shrinkage)", "int"),
+)
+
+
+def plan_table(found: dict[str, Any], *, english: bool) -> PageTable:
+    """The week's plan as a table (the start as local "Mo 04.03. 08:00")."""
+    days = (
+        ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+        if not english
+        else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    )
+    rows = []
+    for row in found["intervals"]:
+        start = datetime.fromisoformat(row["start"])
+        label = f"{days[start.weekday()]} {start:%d.%m. %H:%M}"
+        rows.append({**row, "start": label})
+    notes = [
+        (
+            f"Model {found['model']}, target {found['target']:.0%} in {found['within_s']} s, "
+            f"handling time {found['aht_s']} s, patience {found['patience_s']} s, "
+            f"shrinkage {found['shrinkage']:.0%} (docs/staffing.md)."
+        )
+        if english
+        else (
+            f"Modell {found['model']}, Ziel {found['target']:.0%} in {found['within_s']} s, "
+            f"Gesprächszeit {found['aht_s']} s, Geduld {found['patience_s']} s, "
+            f"Ausfallquote {found['shrinkage']:.0%} (docs/staffing.md)."
+        )
+    ]
+    return _table(
+        f"personal-{found['week']}", ("Personalbedarf je halbe Stunde", "Staffing per half hour"),
+        PLAN_COLUMNS, rows, english, notes=notes,
+    )  # fmt: skip

@@ -19,12 +19,14 @@ from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import SettingsDep, Uow, require
 from auskunft.core.web.render import english, language_of, render
+from auskunft.staffing.service import plan
 from auskunft.statistics.service.exports import to_csv, to_xlsx
 from auskunft.statistics.service.tables import (
     PageTable,
     day_tables,
     month_of,
     period_tables,
+    plan_table,
     year_of,
 )
 from auskunft.statistics.web import charts
@@ -264,14 +266,19 @@ def export(
     monat: Annotated[str | None, Query(max_length=20)] = None,
     jahr: Annotated[str | None, Query(max_length=10)] = None,
     datum: Annotated[date | None, Query()] = None,
+    woche: Annotated[date | None, Query()] = None,
 ) -> Response:
     """One table of a page as CSV or Excel."""
     if extension not in ("csv", "xlsx"):
         raise InvalidInput("Export als .csv oder .xlsx.", message_en="Export as .csv or .xlsx.")
     en = english(request)
     definition = definition_of(settings)
-    if datum is not None:
-        tables: dict[str, PageTable] = day_tables(uow, datum, definition, english=en)["tables"]
+    if woche is not None or name == "personal":
+        tables: dict[str, PageTable] = {
+            "personal": plan_table(_plan(uow, settings, woche, check=False), english=en)
+        }
+    elif datum is not None:
+        tables = day_tables(uow, datum, definition, english=en)["tables"]
     else:
         tables = _view(uow, settings, monat, jahr, en)[0]["tables"]
     found = tables.get(name)
@@ -314,5 +321,58 @@ def live_page(request: Request, login: Lead, uow: Uow, settings: SettingsDep) ->
         target=settings.service_level_target,
         missed=level is not None and level < settings.service_level_target,
         refresh=REFRESH_SECONDS,
+        shown=lambda value, kind: shown(value, kind, language_of(request)),
+    )
+
+
+def _plan(
+    uow: UnitOfWork, settings: Settings, monday: date | None, *, check: bool
+) -> dict[str, Any]:
+    return plan.week_plan(
+        uow,
+        monday or plan.default_monday(uow, _today()),
+        definition_of(settings),
+        target=settings.service_level_target,
+        shrinkage=settings.staffing_shrinkage,
+        check=check,
+    )
+
+
+@router.get("/statistik/personal", response_class=HTMLResponse)
+def staffing_page(
+    request: Request,
+    login: Lead,
+    uow: Uow,
+    settings: SettingsDep,
+    woche: Annotated[date | None, Query()] = None,
+    pruefen: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    """The coming week: calls forecast per half hour and the agents needed, as a table and
+    a chart; with `pruefen`, checked by simulation."""
+    en = english(request)
+    found = _plan(uow, settings, woche, check=pruefen)
+    table = plan_table(found, english=en)
+    rows = found["intervals"]
+    chart = charts.bars(
+        [row["start"] for row in table.table.rows],
+        [
+            ("Anrufe (Prognose)" if not en else "Calls (forecast)", [r["calls"] for r in rows]),
+            ("Einzuplanen" if not en else "To schedule", [r["agents_scheduled"] for r in rows]),
+        ],
+        width=1100,
+        height=320,
+    )
+    monday = date.fromisoformat(found["week"])
+    return render(
+        request,
+        "statistics_staffing.html",
+        login=login,
+        csrf=login.csrf_token,
+        plan=found,
+        monday=monday,
+        previous=(monday - timedelta(weeks=1)).isoformat(),
+        following=(monday + timedelta(weeks=1)).isoformat(),
+        table=table,
+        chart=chart,
         shown=lambda value, kind: shown(value, kind, language_of(request)),
     )

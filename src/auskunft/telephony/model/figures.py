@@ -93,6 +93,7 @@ class CallCounts:
     talk_s: int = 0
     talked: int = 0  # answered calls with a known talk time
     waiting: int = 0  # still in the queue or talking (not ended)
+    wait_unanswered_s: int = 0  # how long the callers who hung up waited, in all
 
     def add(self, other: CallCounts) -> None:
         self.offered += other.offered
@@ -105,6 +106,7 @@ class CallCounts:
         self.talk_s += other.talk_s
         self.talked += other.talked
         self.waiting += other.waiting
+        self.wait_unanswered_s += other.wait_unanswered_s
 
     def service_level(self, definition: Definition) -> float | None:
         return service_level(

@@ -89,3 +89,22 @@ def abandoned_calls(uow: UnitOfWork, day: date, definition: Definition) -> list[
             }
         )
     return found
+
+
+def slot_counts(
+    uow: UnitOfWork, first: date, last: date, definition: Definition
+) -> list[tuple[date, int, CallCounts]]:
+    """The sums of the calls per local day and half hour (for the forecast)."""
+    rows = uow.repo(CallRepository).counts(
+        first,
+        last,
+        by_slot=True,
+        channel=None,
+        within_s=definition.within_s,
+        short_s=definition.short_abandon_s,
+    )
+    return [(day, slot or 0, counts) for day, slot, counts in rows]
+
+
+def last_day_with_calls(uow: UnitOfWork) -> date | None:
+    return uow.repo(CallRepository).last_day()
