@@ -70,6 +70,7 @@ install: $(STAMP) assets
 
 run: $(STAMP) assets
 	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft db init
+	$(BIN)/auskunft demo traffic --year 2019 --if-empty
 	AUSKUNFT_PUBLIC_URL=$${AUSKUNFT_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/auskunft serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) assets chromium slapd postgresql lint typecheck unit

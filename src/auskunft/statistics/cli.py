@@ -13,6 +13,7 @@ from auskunft.core.cli import fail, progress, work
 from auskunft.core.config import get_settings
 from auskunft.core.errors import AuskunftError
 from auskunft.statistics.service import demo
+from auskunft.telephony.service import figures
 
 
 @click.group("demo")
@@ -37,19 +38,37 @@ def demo_group() -> None:
     help="Only the year's first N months.",
 )
 @click.option("--no-import", is_flag=True, help="Only write the queue_log file.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when calls are stored already (make run seeds the demo once).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def traffic(
-    year: int, seed: int, out: Path | None, months: int, no_import: bool, as_json: bool
+    year: int,
+    seed: int,
+    out: Path | None,
+    months: int,
+    no_import: bool,
+    if_empty: bool,
+    as_json: bool,
 ) -> None:
     """A year of calls (Asterisk queue_log) and the contacts the agents logged, consistent
     with the service center's published figures; imported unless --no-import."""
     settings = get_settings()
+    if if_empty:
+        with work() as uow:
+            if figures.last_day_with_calls(uow) is not None:
+                click.echo("Anrufe sind schon gespeichert; keine Demo-Daten erzeugt.")
+                return
     target = out or settings.data_dir / "demo" / f"queue_log-{year}"
     started = time.perf_counter()
     try:
         with work() as uow:
             services = catalog.services(uow)
             kinds = {s.id: s.kind for s in services}
+        if not as_json:
+            click.echo(f"Das Demo-Jahr {year} wird erzeugt (Anrufe und Kontakte) …")
         made = demo.make_year(year, kinds, seed=seed, months=months)
         lines = demo.write_queue_log(made, target)
         summary: dict[str, object] = {
