@@ -89,8 +89,12 @@ def test_the_wallboard_counts_calls_and_agents_from_the_live_events(client: Test
     # the page and the metrics say the same
     login(client, "lv-super", next_page="/statistik/live")
     page = client.get("/statistik/live")
-    assert page.status_code == 200 and '<meta http-equiv="refresh" content="5">' in page.text
+    assert page.status_code == 200 and 'hx-trigger="every 5s"' in page.text
     assert "Anrufe in der Warteschlange" in page.text
+    part = client.get("/statistik/live", params={"teil": "true"})
+    assert part.text.startswith("{#") is False and part.text.lstrip().startswith('<div id="board"')
+    paused = client.get("/statistik/live", params={"angehalten": "true"})
+    assert "hx-trigger" not in paused.text and "Aktualisierung fortsetzen" in paused.text
     metrics = client.get("/metrics", headers=bearer("machine"))
     assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
     assert re.search(r"^auskunft_calls_waiting 2\.0$", metrics.text, re.M)

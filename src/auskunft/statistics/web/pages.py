@@ -306,16 +306,25 @@ def export(
 
 
 @router.get("/statistik/live", response_class=HTMLResponse)
-def live_page(request: Request, login: Lead, uow: Uow, settings: SettingsDep) -> HTMLResponse:
-    """The wallboard, refreshed by the browser every 5 seconds (no script needed)."""
+def live_page(
+    request: Request,
+    login: Lead,
+    uow: Uow,
+    settings: SettingsDep,
+    teil: Annotated[bool, Query()] = False,
+    angehalten: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    """The wallboard; its figures reload every 5 seconds (htmx swaps them in; without
+    script the page is read as it is), and the updating can be paused (WCAG 2.2.2)."""
     board = live.board(uow, datetime.now(UTC), definition_of(settings))
     today = board["today"]
     level = today["service_level"]
     return render(
         request,
-        "statistics_live.html",
+        "_statistics_board.html" if teil else "statistics_live.html",
         login=login,
         csrf=login.csrf_token,
+        paused=angehalten,
         board=board,
         today=today,
         target=settings.service_level_target,
