@@ -79,7 +79,7 @@ def store_run(postgres: str | None, runs: int) -> dict[str, Any]:
     with demo_data(agent=None) as data:
         database = None
         if postgres:
-            url, database = _new_pg_database(postgres)
+            database, url = _new_pg_database(postgres)
             data.env["AUSKUNFT_DATABASE_URL"] = url
         try:
             _cli(["db", "init"], data.env)

@@ -13,14 +13,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from auskunft.access.service import create_api_token, create_user
 from auskunft.app import create_app
 from auskunft.core.config import Settings
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
+from auskunft.desk import service as desk
+from auskunft.desk.service import NewContact
 from auskunft.statistics.model.traffic import TrafficYear
 from auskunft.statistics.service import demo
+from auskunft.statistics.tables import FigureMonth
+from auskunft.telephony.model.queue_log import format_line
+from auskunft.telephony.service import calls
 from tests.web.test_staff_login import PASSWORD, login
 
 CHANNELS = "115=115,0561115=local"
@@ -163,3 +170,35 @@ def test_only_supervisors_see_the_statistics(app_url: str, tmp_path: Path) -> No
         login(c, "st-agent")
         assert c.get("/statistik").status_code == 403
         assert c.get("/statistik/export/anrufe.csv").status_code == 403
+
+
+def test_kept_months_follow_late_records(supervisor: TestClient, app_url: str) -> None:
+    """A past month's sums are kept once read, and dropped when its records change."""
+    window = {"from": "2019-01-01", "to": "2019-01-31"}
+    before = api(supervisor, "calls", **window)["total"]
+    contacts = api(supervisor, "contacts", **window)["total"]["contacts"]
+    partners = api(supervisor, "partners", **window)["total"]
+    with UnitOfWork(get_engine(app_url)) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(FigureMonth)) >= 3
+    start = int(datetime(2019, 1, 20, 9, 0, tzinfo=BERLIN).timestamp())
+    lines = [
+        format_line(start, "late-1", "NONE", "", "DID", "115"),
+        format_line(start, "late-1", "sc", "", "ENTERQUEUE", "", "0561 999", 1),
+        format_line(start + 10, "late-1", "sc", "Agent/1", "CONNECT", 10, "x", 1),
+        format_line(start + 100, "late-1", "sc", "Agent/1", "COMPLETECALLER", 10, 90, 1),
+    ]
+    with UnitOfWork(get_engine(app_url)) as uow:
+        calls.import_queue_log(uow, lines, channels=CHANNELS)
+        uow.commit()
+    after = api(supervisor, "calls", **window)["total"]
+    assert (after["offered"], after["answered"]) == (before["offered"] + 1, before["answered"] + 1)
+    at = datetime.fromtimestamp(start + 10, UTC)
+    late = NewContact("115", "answered", at, at, "sperrmuell", "kassel", "late-1")
+    with UnitOfWork(get_engine(app_url)) as uow:
+        assert desk.import_history(uow, [late], source="demo") == 1
+        uow.commit()
+    assert api(supervisor, "contacts", **window)["total"]["contacts"] == contacts + 1
+    now_partners = api(supervisor, "partners", **window)["total"]
+    count = {row["participant"]: row["contacts"] for row in partners}
+    now = {row["participant"]: row["contacts"] for row in now_partners}
+    assert now["stadtreiniger-kassel"] == count.get("stadtreiniger-kassel", 0) + 1

@@ -51,15 +51,15 @@ class ContactRepository:
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(t.Contact)) or 0)
 
-    def unlinked(self, call_ids: Sequence[str]) -> list[str]:
-        """The call ids among these of contacts that know no caller series yet."""
-        found: list[str] = []
+    def unlinked(self, call_ids: Sequence[str]) -> list[tuple[str, date | None]]:
+        """(call id, local day) of the contacts of these calls that know no caller series."""
+        found: list[tuple[str, date | None]] = []
         for start in range(0, len(call_ids), 500):
             chunk = list(call_ids[start : start + 500])
-            query = select(t.Contact.call_id).where(
+            query = select(t.Contact.call_id, t.Contact.local_day).where(
                 t.Contact.call_id.in_(chunk), t.Contact.caller_thread.is_(None)
             )
-            found += [c for c in self.session.scalars(query) if c is not None]
+            found += [(row[0], row[1]) for row in self.session.execute(query) if row[0]]
         return found
 
     def set_threads(self, threads: Mapping[str, str]) -> None:

@@ -13,6 +13,7 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.core.hours import BERLIN
 from auskunft.desk import tables as t
+from auskunft.desk.model.events import ContactsChanged
 from auskunft.desk.repository import ContactRepository
 from auskunft.search.service.engine import check_municipality
 from auskunft.telephony.service import calls as telephony_calls
@@ -132,6 +133,8 @@ def log_contact(
     validate(uow, contact, areas, now)
     row = t.Contact(**_columns(contact, source=source, agent_id=agent_id, concern_id=concern_id))
     uow.repo(ContactRepository).add(row)
+    if row.local_day is not None:
+        uow.publish(ContactsChanged((row.local_day,)))
     if contact.call_id:
         link_calls(uow, telephony_calls.threads_of(uow, [contact.call_id]))
     return row
@@ -152,6 +155,8 @@ def import_history(uow: UnitOfWork, contacts: Sequence[NewContact], *, source: s
         if not c.call_id or c.call_id not in known
     ]
     repo.insert_many(rows)
+    if rows:
+        uow.publish(ContactsChanged(tuple(sorted({row["local_day"] for row in rows}))))
     call_ids = [row["call_id"] for row in rows if row["call_id"]]
     link_calls(uow, telephony_calls.threads_of(uow, call_ids))
     return len(rows)
@@ -166,21 +171,25 @@ def link_calls(uow: UnitOfWork, threads: Mapping[str, str]) -> int:
     unlinked = repo.unlinked(list(threads))
     if not unlinked:
         return 0
-    wanted = {call_id: threads[call_id] for call_id in unlinked}
+    wanted = {call_id: threads[call_id] for call_id, _ in unlinked}
     repo.set_threads(wanted)
-    mark_repeats(uow, wanted.values())
+    days = {day for _, day in unlinked if day is not None}
+    days |= mark_repeats(uow, wanted.values())
+    uow.publish(ContactsChanged(tuple(sorted(days))))
     return len(wanted)
 
 
-def mark_repeats(uow: UnitOfWork, threads: Iterable[str]) -> None:
+def mark_repeats(uow: UnitOfWork, threads: Iterable[str]) -> set[date]:
     """Set `called_again` on the contacts of these caller series: true where the next
-    contact of the series about the same service started within 7 days."""
+    contact of the series about the same service started within 7 days. Returns the
+    local days of the contacts whose mark changed."""
     repo = uow.repo(ContactRepository)
     by_matter: dict[tuple[str, str], list[tuple[datetime, int, bool]]] = {}
     for contact_id, thread, service, started, flagged in repo.of_threads(threads):
         by_matter.setdefault((thread, service), []).append((started, contact_id, flagged))
     now_true: list[int] = []
     now_false: list[int] = []
+    changed: set[date] = set()
     for contacts in by_matter.values():
         contacts.sort()
         for position, (started, contact_id, flagged) in enumerate(contacts):
@@ -188,8 +197,10 @@ def mark_repeats(uow: UnitOfWork, threads: Iterable[str]) -> None:
             again = following is not None and following - started <= REPEAT_WINDOW
             if again != flagged:
                 (now_true if again else now_false).append(contact_id)
+                changed.add(started.astimezone(BERLIN).date())
     repo.set_called_again(now_true, True)
     repo.set_called_again(now_false, False)
+    return changed
 
 
 def public(row: t.Contact) -> dict[str, Any]:

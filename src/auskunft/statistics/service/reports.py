@@ -17,7 +17,10 @@ from auskunft.core.errors import NotFound
 from auskunft.core.hours import BERLIN
 from auskunft.desk import service as desk
 from auskunft.forwarding.service import concerns
-from auskunft.telephony.model.figures import period_of
+from auskunft.statistics.service import kept
+from auskunft.telephony.model.figures import GROUPS as CALL_GROUPS
+from auskunft.telephony.model.figures import CallCounts, Definition, grouped, period_of
+from auskunft.telephony.service import figures
 from auskunft.telephony.service.figures import check_choice, check_range
 
 # Contacts, partners and appointments are reported per day and longer (they carry no
@@ -35,10 +38,6 @@ def _check(first: date, last: date, group: str) -> None:
     check_choice(group, GROUPS, "Gruppierung", "grouping")
 
 
-def _by_month(group: str) -> bool:
-    return group in ("month", "year")
-
-
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -52,6 +51,39 @@ def _periods(first: date, last: date, group: str, days: Iterable[date]) -> dict[
     return {day: period_of(max(day, first), None, group) for day in days}
 
 
+def call_report(
+    uow: UnitOfWork,
+    first: date,
+    last: date,
+    *,
+    group: str,
+    channel: str | None,
+    definition: Definition,
+) -> dict[str, Any]:
+    """The call figures (telephony/model/figures.py), from the kept daily sums where they
+    serve: all channels, per day or longer; per half hour or per channel from the calls."""
+    if channel is not None or group == "interval":
+        return figures.call_report(
+            uow, first, last, group=group, channel=channel, definition=definition
+        )
+    check_range(first, last)
+    check_choice(group, CALL_GROUPS, "Gruppierung", "grouping")
+    rows = [(day, None, counts) for day, counts in kept.call_days(uow, first, last, definition)]
+    periods = grouped(rows, group)
+    total = CallCounts()
+    for _, counts in periods:
+        total.add(counts)
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "group": group,
+        "channel": channel,
+        "definition": definition.as_dict(),
+        "rows": [counts.row(period, definition) for period, counts in periods],
+        "total": total.row("total", definition),
+    }
+
+
 def contact_report(
     uow: UnitOfWork, first: date, last: date, *, group: str, channel: str | None
 ) -> dict[str, Any]:
@@ -59,7 +91,7 @@ def contact_report(
     by the same caller about the same service within 7 days) beside self-reported."""
     _check(first, last, group)
     check_choice(channel, CONTACT_CHANNELS, "Kanal", "channel")
-    counted = desk.outcome_counts(uow, first, last, by_month=_by_month(group))
+    counted = kept.contact_days(uow, first, last)
     sums: dict[str, dict[str, int]] = {}
     total = _empty_contacts()
     labels = _periods(first, last, group, {row[0] for row in counted})
@@ -149,7 +181,7 @@ class Participants:
 def partner_report(uow: UnitOfWork, first: date, last: date, *, group: str) -> dict[str, Any]:
     """Contacts per period and participant (for the billing between the partners)."""
     _check(first, last, group)
-    counted = desk.service_area_counts(uow, first, last, by_month=_by_month(group))
+    counted = kept.area_months(uow, first, last)
     participants = Participants(uow)
     labels = _periods(first, last, group, {row[0] for row in counted})
     sums: dict[tuple[str, str], int] = {}

@@ -177,7 +177,7 @@ def period_tables(
     partner_rate: float | None = None,
 ) -> dict[str, Any]:
     """Everything the month page (rows per day) or the year page (rows per month) shows."""
-    calls = figures.call_report(uow, first, last, group=group, channel=None, definition=definition)
+    calls = reports.call_report(uow, first, last, group=group, channel=None, definition=definition)
     contacts = reports.contact_report(uow, first, last, group=group, channel=None)
     bookings = reports.appointment_report(uow, first, last, group=group)
     partners = reports.partner_report(uow, first, last, group="month")

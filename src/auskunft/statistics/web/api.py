@@ -94,9 +94,11 @@ def calls(
     group: Annotated[Literal["interval", "day", "week", "month", "year"], Query()] = "day",
     channel: Annotated[Literal["115", "local", "unknown"] | None, Query()] = None,
 ) -> Any:
-    return figures.call_report(
+    found = reports.call_report(
         uow, from_, to, group=group, channel=channel, definition=definition_of(settings)
     )
+    uow.commit()  # the months summed for the first time are kept
+    return found
 
 
 @router.get(
@@ -220,7 +222,9 @@ def contacts(
     group: Annotated[Group, Query()] = "day",
     channel: Annotated[Literal["115", "local", "counter", "email"] | None, Query()] = None,
 ) -> Any:
-    return reports.contact_report(uow, from_, to, group=group, channel=channel)
+    found = reports.contact_report(uow, from_, to, group=group, channel=channel)
+    uow.commit()
+    return found
 
 
 @router.get(
@@ -237,7 +241,9 @@ def partners(
     to: Annotated[date, Query()],
     group: Annotated[Group, Query()] = "month",
 ) -> Any:
-    return reports.partner_report(uow, from_, to, group=group)
+    found = reports.partner_report(uow, from_, to, group=group)
+    uow.commit()
+    return found
 
 
 @router.get(

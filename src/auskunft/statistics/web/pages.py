@@ -174,6 +174,7 @@ def _view(
         uow, first, last, definition_of(settings), english=en, group=group, name=name,
         partner_rate=settings.partner_rate_eur,
     )  # fmt: skip
+    uow.commit()  # the months summed for the first time are kept
     return found, first, last, group
 
 

@@ -12,7 +12,7 @@ one call: its wait goes on from its first entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from auskunft.core.events import Event as CoreEvent
 from auskunft.telephony.model.queue_log import Event, Malformed
@@ -44,6 +44,7 @@ class CallsStored(CoreEvent):
     its caller (`caller_thread`), so that contacts logged before the call can be linked."""
 
     threads: tuple[tuple[str, str], ...]  # (call id, caller thread)
+    days: tuple[date, ...] = ()  # the local days of the calls stored or changed
 
 
 @dataclass(slots=True)

@@ -338,6 +338,7 @@ def _write(
     """Insert the new calls and update the open ones (a call stored complete stays)."""
     repo = uow.repo(CallRepository)
     fresh: list[Call] = []
+    changed_days: set[date] = set()
     for call_id, call in folded.items():
         row = stored.get(call_id)
         if row is not None and row.state == ENDED:
@@ -349,7 +350,10 @@ def _write(
         else:
             repo.update(row, call, {"channel": channels.of(call.did, call.queue)})
             report.updated += 1
+            changed_days.add(row.local_day)
     if not fresh:
+        if changed_days:
+            uow.publish(CallsStored((), tuple(sorted(changed_days))))
         return
     fresh.sort(key=lambda call: call.entered_at or now)
     callers = Callers(repo, now)
@@ -359,11 +363,12 @@ def _write(
     def placed(call: Call) -> dict[str, Any]:
         columns = {**_row(call, channels, source), **callers.place(call)}
         threads.append((call.call_id, columns["caller_thread"]))
+        changed_days.add(columns["local_day"])
         return columns
 
     repo.insert(placed(call) for call in fresh)
     report.new += len(fresh)
-    uow.publish(CallsStored(tuple(threads)))
+    uow.publish(CallsStored(tuple(threads), tuple(sorted(changed_days))))
 
 
 def threads_of(uow: UnitOfWork, call_ids: Sequence[str]) -> dict[str, str]:

@@ -108,3 +108,18 @@ def slot_counts(
 
 def last_day_with_calls(uow: UnitOfWork) -> date | None:
     return uow.repo(CallRepository).last_day()
+
+
+def day_counts(
+    uow: UnitOfWork, first: date, last: date, definition: Definition
+) -> list[tuple[date, CallCounts]]:
+    """The sums of the calls per local day."""
+    rows = uow.repo(CallRepository).counts(
+        first,
+        last,
+        by_slot=False,
+        channel=None,
+        within_s=definition.within_s,
+        short_s=definition.short_abandon_s,
+    )
+    return [(day, counts) for day, _slot, counts in rows]
