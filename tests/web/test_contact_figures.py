@@ -154,6 +154,16 @@ def test_partners_follow_the_jurisdiction(client: TestClient) -> None:
     assert totals["-"]["contacts"] == 1  # the counter contact named no service
 
 
+def test_contacts_per_service_and_topic(client: TestClient) -> None:
+    asked = report(client, "services")
+    by_service = {row["service"]: row for row in asked["services"]}
+    assert by_service[ID_CARD]["contacts"] == 4 and by_service[BULKY_WASTE]["contacts"] == 1
+    assert asked["without_service"] == 1 and asked["contacts"] == 6
+    assert asked["services"][0]["service"] == ID_CARD  # most asked first
+    topics = {row["topic"]: row["contacts"] for row in asked["topics"]}
+    assert sum(topics.values()) == 5 and by_service[ID_CARD]["topic"] in topics
+
+
 def test_appointments_and_concerns_reports_answer_with_their_totals(client: TestClient) -> None:
     booked = report(client, "appointments", group="month")
     assert booked["total"]["booked"] == booked["total"]["phone"] + booked["total"]["online"]

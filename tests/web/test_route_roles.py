@@ -526,6 +526,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/statistics/appointments"): Case(
         api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
     ),
+    ("GET", "/api/v1/statistics/services"): Case(
+        api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
+    ),
     ("GET", "/api/v1/statistics/concerns"): Case(
         api(*LEADS), params={"from": "2026-01-01", "to": "2026-01-31"}
     ),

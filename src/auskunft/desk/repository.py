@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, extract, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, extract, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.desk import tables as t
@@ -63,11 +63,20 @@ class ContactRepository:
         return found
 
     def set_threads(self, threads: Mapping[str, str]) -> None:
-        """Give the contacts of these calls their caller series."""
-        for call_id, thread in threads.items():
-            self.session.execute(
-                update(t.Contact).where(t.Contact.call_id == call_id).values(caller_thread=thread)
-            )
+        """Give the contacts of these calls their caller series (one statement executed
+        for many parameter sets: psycopg pipelines them)."""
+        if not threads:
+            return
+        table = cast(Table, t.Contact.__table__)
+        statement = (
+            update(table)
+            .where(table.c.call_id == bindparam("wanted_call"))
+            .values(caller_thread=bindparam("new_thread"))
+        )
+        params = [{"wanted_call": c, "new_thread": th} for c, th in threads.items()]
+        connection = self.session.connection()
+        for start in range(0, len(params), 5000):
+            connection.execute(statement, params[start : start + 5000])
 
     def of_threads(self, threads: Iterable[str]) -> list[tuple[int, str, str, datetime, bool]]:
         """(id, thread, service, start, called_again) of the contacts in these series that

@@ -154,11 +154,14 @@ def import_history(uow: UnitOfWork, contacts: Sequence[NewContact], *, source: s
         for c in contacts
         if not c.call_id or c.call_id not in known
     ]
+    # The calls' series go in with the rows (the calls are stored already, as a rule).
+    threads = telephony_calls.threads_of(uow, [row["call_id"] for row in rows if row["call_id"]])
+    for row in rows:
+        row["caller_thread"] = threads.get(row["call_id"]) if row["call_id"] else None
     repo.insert_many(rows)
     if rows:
-        uow.publish(ContactsChanged(tuple(sorted({row["local_day"] for row in rows}))))
-    call_ids = [row["call_id"] for row in rows if row["call_id"]]
-    link_calls(uow, telephony_calls.threads_of(uow, call_ids))
+        days = {row["local_day"] for row in rows} | mark_repeats(uow, set(threads.values()))
+        uow.publish(ContactsChanged(tuple(sorted(days))))
     return len(rows)
 
 

@@ -257,3 +257,54 @@ def concern_report(uow: UnitOfWork, first: date, last: date, *, now: datetime) -
     judged = total["answered_in_time"] + total["answered_late"] + total["overdue"]
     total["in_time_rate"] = _ratio(total["answered_in_time"], judged)
     return {"from": first.isoformat(), "to": last.isoformat(), "rows": rows, "total": total}
+
+
+def service_report(
+    uow: UnitOfWork, first: date, last: date, *, english: bool = False
+) -> dict[str, Any]:
+    """Contacts per service and per topic (life situation) of the days first..last, most
+    asked first; contacts without a service are counted apart."""
+    check_range(first, last)
+    counted = kept.area_months(uow, first, last)
+    services = {s.id: s for s in catalog_reads.services(uow)}
+    topics = {x.id: (x.name_en or x.name) if english else x.name for x in catalog_reads.topics(uow)}
+    per_service: dict[str, int] = {}
+    without = 0
+    for _month, service_id, _municipality, count in counted:
+        if service_id is None:
+            without += count
+        else:
+            per_service[service_id] = per_service.get(service_id, 0) + count
+    total = sum(per_service.values()) + without
+    per_topic: dict[str, int] = {}
+    rows = []
+    for service_id, count in sorted(per_service.items(), key=lambda item: (-item[1], item[0])):
+        service = services.get(service_id)
+        topic = (service.topic_id or "") if service is not None else ""
+        per_topic[topic] = per_topic.get(topic, 0) + count
+        name = service_id
+        if service is not None:
+            name = (service.name_en or service.name) if english else service.name
+        rows.append(
+            {
+                "service": service_id,
+                "name": name,
+                "topic": topic,
+                "topic_name": topics.get(topic, topic),
+                "contacts": count,
+                "share": _ratio(count, total),
+            }
+        )
+    topic_rows = [
+        {"topic": topic, "name": topics.get(topic, topic), "contacts": count,
+         "share": _ratio(count, total)}
+        for topic, count in sorted(per_topic.items(), key=lambda item: (-item[1], item[0]))
+    ]  # fmt: skip
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "services": rows,
+        "topics": topic_rows,
+        "without_service": without,
+        "contacts": total,
+    }

@@ -68,6 +68,17 @@ CONCERN_COLUMNS: tuple[Column, ...] = (
     ("open", "Offen, in Frist", "Open, in time", "int"),
     ("in_time_rate", "Rückmeldung in Frist", "Feedback in time", "pct"),
 )
+TOPIC_COLUMNS: tuple[Column, ...] = (
+    ("name", "Lebenslage", "Life situation", "text"),
+    ("contacts", "Kontakte", "Contacts", "int"),
+    ("share", "Anteil", "Share", "pct"),
+)
+SERVICE_COLUMNS: tuple[Column, ...] = (
+    ("name", "Leistung", "Service", "text"),
+    ("topic_name", "Lebenslage", "Life situation", "text"),
+    ("contacts", "Kontakte", "Contacts", "int"),
+    ("share", "Anteil", "Share", "pct"),
+)
 ABANDONED_COLUMNS: tuple[Column, ...] = (
     ("entered_at", "Anruf um", "Called at", "text"),
     ("wait_s", "Gewartet (s)", "Waited (s)", "int"),
@@ -182,6 +193,7 @@ def period_tables(
     bookings = reports.appointment_report(uow, first, last, group=group)
     partners = reports.partner_report(uow, first, last, group="month")
     concerns = reports.concern_report(uow, first, last, now=datetime.now(UTC))
+    asked = reports.service_report(uow, first, last, english=english)
     months = sorted({row["period"] for row in partners["rows"]}) if group == "month" else None
     partner_columns = [
         *PARTNER_COLUMNS,
@@ -225,6 +237,19 @@ def period_tables(
             "anliegen": _table(
                 f"anliegen-{name}", ("Anliegen je Stelle", "Concerns per authority"),
                 CONCERN_COLUMNS, concerns["rows"], english, total=concerns["total"],
+            ),
+            "themen": _table(
+                f"themen-{name}", ("Kontakte je Lebenslage", "Contacts per life situation"),
+                TOPIC_COLUMNS, asked["topics"], english,
+            ),
+            "leistungen": _table(
+                f"leistungen-{name}", ("Kontakte je Leistung", "Contacts per service"),
+                SERVICE_COLUMNS, asked["services"], english,
+                notes=[
+                    f"Without a service: {asked['without_service']} contacts."
+                    if english
+                    else f"Ohne Leistung: {asked['without_service']} Kontakte."
+                ],
             ),
         },
     }  # fmt: skip

@@ -303,3 +303,46 @@ def live_board(
     settings: Annotated[Settings, Depends(settings_of)],
 ) -> Any:
     return live.board(uow, datetime.now(UTC), definition_of(settings))
+
+
+class ServiceRow(BaseModel):
+    service: str
+    name: str
+    topic: str
+    topic_name: str
+    contacts: int
+    share: float | None
+
+
+class TopicRow(BaseModel):
+    topic: str
+    name: str
+    contacts: int
+    share: float | None
+
+
+class ServiceReport(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    services: list[ServiceRow]
+    topics: list[TopicRow]
+    without_service: int
+    contacts: int
+
+
+@router.get(
+    "/services",
+    response_model=ServiceReport,
+    response_model_by_alias=True,
+    responses=errors(401, 403, 422),
+    summary="Contacts per service and per topic (life situation), most asked first",
+)
+def services(
+    uow: Uow,
+    _reader: Annotated[Login, Depends(api_reader)],
+    from_: Annotated[date, Query(alias="from")],
+    to: Annotated[date, Query()],
+) -> Any:
+    found = reports.service_report(uow, from_, to)
+    uow.commit()
+    return found
