@@ -55,8 +55,9 @@ def _body(code: str, message: str, message_en: str) -> dict[str, dict[str, str]]
 
 
 def _wants_page(request: Request) -> bool:
-    """Pages get pages, the API gets JSON."""
-    return not request.url.path.startswith("/api/")
+    """Pages get pages; the API and the monitoring's scrape (`/metrics`) get JSON."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path == "/metrics")
 
 
 def _wants_html(request: Request) -> bool:

@@ -20,6 +20,7 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import Forbidden
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, api_caller, settings_of
+from auskunft.core.web.openapi import errors
 from auskunft.forwarding.service import concerns
 from auskunft.statistics.web.api import definition_of
 from auskunft.telephony.service import live
@@ -94,7 +95,7 @@ def scrape(uow: UnitOfWork, settings: Settings, now: datetime) -> bytes:
     "/metrics",
     response_class=Response,
     summary="The figures of this moment in the Prometheus text format",
-    responses={200: {"content": {"text/plain": {}}}},
+    responses={200: {"content": {"text/plain": {}}}, **errors(401, 403)},
 )
 def metrics(
     uow: Uow,
