@@ -31,6 +31,15 @@
     document.getElementById("search-started").value = stamp;
   });
 
+  // The contact is logged for the municipality chosen now (the results confirm it later).
+  var municipality = document.getElementById("desk-municipality");
+  if (municipality) {
+    municipality.addEventListener("change", function () {
+      var logged = document.getElementById("log-municipality");
+      if (logged) logged.value = municipality.value;
+    });
+  }
+
   // Forwarding carries the call as it is now: the words, the town, the service, the start.
   function forwardUrl() {
     var params = new URLSearchParams();
@@ -45,6 +54,15 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("[data-forward]");
     if (link) link.href = forwardUrl();
+    // A result opens for the municipality chosen now, even if the list on screen was
+    // found before the choice (its rerun still on the way).
+    var result = event.target.closest && event.target.closest("[data-result]");
+    var chosen = document.getElementById("desk-municipality");
+    if (result && chosen) {
+      var address = new URL(result.href, window.location.href);
+      address.searchParams.set("gemeinde", chosen.value);
+      result.href = address.pathname + address.search;
+    }
     // A town recognised in the caller's words becomes the municipality; the search reruns.
     var town = event.target.closest && event.target.closest("[data-town]");
     var select = document.getElementById("desk-municipality");
