@@ -29,6 +29,8 @@ from auskunft.desk.web import api as desk_api
 from auskunft.desk.web import booking as desk_booking
 from auskunft.desk.web import desk
 from auskunft.desk.web import forward as desk_forward
+from auskunft.editorial.web import api as editorial_api
+from auskunft.editorial.web import pages as editorial_pages
 from auskunft.forwarding.web import api as forwarding_api
 from auskunft.forwarding.web import citizen, concerns_api, inbox, open311
 from auskunft.portal.web import api, pages
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(statistics_api.router)
     app.include_router(statistics_pages.router)
     app.include_router(statistics_metrics.router)
+    app.include_router(editorial_api.router)
+    app.include_router(editorial_pages.router)
     app.add_middleware(ServerTiming)
     app.add_middleware(ClientContext)  # the client address of each request, for the audit
     # Around routes, error handlers and static files: the headers go on every answer (the

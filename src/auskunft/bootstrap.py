@@ -24,6 +24,7 @@ def load_tables() -> None:
     import auskunft.core.mail.tables
     import auskunft.core.proof.tables
     import auskunft.desk.tables
+    import auskunft.editorial.tables
     import auskunft.forwarding.tables
     import auskunft.search.tables
     import auskunft.statistics.tables

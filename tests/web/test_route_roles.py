@@ -138,6 +138,9 @@ class Rule:
     office: bool = False
     machine: bool = False
     refused: int = 404  # "link": what everybody gets without the key
+    # The route changes a service of the catalog: a partner's editor (an editor with
+    # participant memberships) only their own participants' (another's: 404).
+    participant: bool = False
 
     def expect(self, caller: Caller, *, form: bool = False) -> int | str:
         """What this caller should get: OK, LOGIN or a status (`form`: a staff form post,
@@ -163,6 +166,8 @@ class Rule:
             return 403  # a token never stands in for a form's token (checked first)
         if self.office and who.role not in ALL_OFFICES and OFFICE not in who.authorities:
             return 404  # core.principal: clerks and editors see their own offices' objects
+        if self.participant and who.role is Role.EDITOR and who.participants:
+            return 404  # the service is Kassel's, not the partner's
         return OK
 
 
@@ -170,12 +175,14 @@ PUBLIC = Rule("public")
 LINK = Rule("link")
 
 
-def page(*roles: Role, office: bool = False) -> Rule:
-    return Rule("page", roles=roles, office=office)
+def page(*roles: Role, office: bool = False, participant: bool = False) -> Rule:
+    return Rule("page", roles=roles, office=office, participant=participant)
 
 
-def api(*roles: Role, office: bool = False, machine: bool = False) -> Rule:
-    return Rule("api", roles=roles, office=office, machine=machine)
+def api(
+    *roles: Role, office: bool = False, machine: bool = False, participant: bool = False
+) -> Rule:
+    return Rule("api", roles=roles, office=office, machine=machine, participant=participant)
 
 
 # The roles as the pages declare them (desk/web, forwarding/web, appointments/web) and
@@ -187,6 +194,7 @@ DESK_STAFF = tuple(role for role in Role if role is not Role.DPO)
 PRIVACY = (Role.SUPERVISOR, Role.ADMIN, Role.DPO)
 CENTER = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)  # the service center: desk booking, /admin
 LEADS = (Role.SUPERVISOR, Role.ADMIN)
+EDITORIAL = (Role.EDITOR, Role.SUPERVISOR)  # the digital Rathaus (editorial/web)
 CONCERN_WORK = (Role.AGENT, Role.CLERK, Role.SUPERVISOR, Role.ADMIN)  # editors: no concerns
 DEPARTMENT = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)  # the day list
 
@@ -512,6 +520,83 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("DELETE", "/api/v1/telephony/agents/{agent:path}"): Case(
         api(*LEADS), path="/api/v1/telephony/agents/Agent/9", ok=(404,)
+    ),
+    # -- the digital Rathaus (editorial/web): requests refused after the guard ------------
+    ("GET", "/api/v1/services/{service_id}/draft"): Case(
+        api(*EDITORIAL, participant=True), path="/api/v1/services/{service}/draft"
+    ),
+    ("PUT", "/api/v1/services/{service_id}/draft"): Case(
+        api(*EDITORIAL, participant=True),
+        path="/api/v1/services/{service}/draft",
+        json={"version": 0},
+        ok=UNPROCESSABLE,
+    ),
+    ("DELETE", "/api/v1/services/{service_id}/draft"): Case(
+        api(*EDITORIAL), path="/api/v1/services/{service}/draft", ok=(404,)
+    ),
+    ("POST", "/api/v1/services"): Case(api(*EDITORIAL), json={}, ok=UNPROCESSABLE),
+    ("POST", "/api/v1/services/{service_id}/draft/submit"): Case(
+        api(*EDITORIAL), path="/api/v1/services/{service}/draft/submit", ok=(404,)
+    ),
+    ("POST", "/api/v1/services/{service_id}/draft/approve"): Case(
+        api(*EDITORIAL), path="/api/v1/services/{service}/draft/approve", ok=(404,)
+    ),
+    ("POST", "/api/v1/services/{service_id}/draft/return"): Case(
+        api(*EDITORIAL), path="/api/v1/services/{service}/draft/return", ok=(404,)
+    ),
+    ("POST", "/api/v1/services/{service_id}/unpublish"): Case(
+        api(*EDITORIAL), path="/api/v1/services/gibt-es-nicht/unpublish", ok=(404,)
+    ),
+    ("POST", "/api/v1/services/{service_id}/republish"): Case(
+        api(*EDITORIAL, participant=True), path="/api/v1/services/{service}/republish"
+    ),
+    ("POST", "/api/v1/services/{service_id}/history/{number}/restore"): Case(
+        api(*EDITORIAL), path="/api/v1/services/{service}/history/999999/restore", ok=(404,)
+    ),
+    ("GET", "/api/v1/editorial/gaps"): Case(api(*EDITORIAL)),
+    ("POST", "/api/v1/editorial/gaps/{gap_id}/take-up"): Case(
+        api(*EDITORIAL),
+        path="/api/v1/editorial/gaps/999999/take-up",
+        json={"service": "{service}", "as": "keyword"},
+        ok=(404,),
+    ),
+    ("GET", "/redaktion"): Case(page(*EDITORIAL)),
+    ("GET", "/redaktion/neu"): Case(page(*EDITORIAL)),
+    ("POST", "/redaktion/neu"): Case(page(*EDITORIAL), form={}, csrf="staff", ok=UNPROCESSABLE),
+    ("GET", "/redaktion/luecken"): Case(page(*EDITORIAL)),
+    ("POST", "/redaktion/luecken/{gap_id}"): Case(
+        page(*EDITORIAL),
+        path="/redaktion/luecken/999999",
+        form={"service": "{service}"},
+        csrf="staff",
+        ok=(404,),
+    ),
+    ("GET", "/redaktion/leistungen/{service_id}"): Case(
+        page(*EDITORIAL, participant=True), path="/redaktion/leistungen/{service}"
+    ),
+    ("POST", "/redaktion/leistungen/{service_id}"): Case(
+        page(*EDITORIAL, participant=True),
+        path="/redaktion/leistungen/{service}",
+        form={"name": ""},
+        csrf="staff",
+        ok=UNPROCESSABLE,
+    ),
+    ("POST", "/redaktion/leistungen/{service_id}/{action}"): Case(
+        page(*EDITORIAL, participant=True),
+        path="/redaktion/leistungen/{service}/submit",
+        form={},
+        csrf="staff",
+        ok=(404,),
+    ),
+    ("GET", "/redaktion/leistungen/{service_id}/versionen"): Case(
+        page(*EDITORIAL, participant=True), path="/redaktion/leistungen/{service}/versionen"
+    ),
+    ("POST", "/redaktion/leistungen/{service_id}/versionen/{number}"): Case(
+        page(*EDITORIAL),
+        path="/redaktion/leistungen/{service}/versionen/999999",
+        form={},
+        csrf="staff",
+        ok=(404,),
     ),
     ("GET", "/statistik/tag"): Case(page(*LEADS), params={"datum": "2026-01-05"}),
     ("GET", "/statistik/export/{name}.{extension}"): Case(

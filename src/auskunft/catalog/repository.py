@@ -21,8 +21,12 @@ class CatalogRepository:
     def service(self, service_id: str) -> t.Service | None:
         return self.session.get(t.Service, service_id)
 
-    def services(self, participant: str | None = None) -> Sequence[t.Service]:
+    def services(
+        self, participant: str | None = None, *, published_only: bool = False
+    ) -> Sequence[t.Service]:
         query = select(t.Service).order_by(t.Service.id)
+        if published_only:
+            query = query.where(t.Service.published.is_(True))
         if participant:
             query = query.where(t.Service.participant_id == participant)
         return self.session.scalars(query).all()
@@ -33,6 +37,22 @@ class CatalogRepository:
             return {}
         rows = self.session.scalars(select(t.Service).where(t.Service.id.in_(service_ids)))
         return {row.id: row for row in rows}
+
+    def published_service(self, service_id: str) -> t.Service | None:
+        """The service if the portal, the desk and the search may show it."""
+        row = self.session.get(t.Service, service_id)
+        return row if row is not None and row.published else None
+
+    def responsibilities(self) -> list[tuple[str, str, str]]:
+        """(service, area, authority) of the editors' exceptions to the kind rule."""
+        rows = self.session.execute(
+            select(
+                t.ServiceResponsibility.service_id,
+                t.ServiceResponsibility.area_id,
+                t.ServiceResponsibility.authority_id,
+            )
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def authority(self, authority_id: str) -> t.Authority | None:
         return self.session.get(t.Authority, authority_id)

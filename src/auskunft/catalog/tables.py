@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -115,6 +117,7 @@ class Service(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     summary_en: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     prerequisites: Mapped[list[Any]] = mapped_column(default=list)
     documents: Mapped[list[Any]] = mapped_column(default=list)
     fees: Mapped[list[Any]] = mapped_column(default=list)
@@ -133,6 +136,25 @@ class Service(Base):
     source: Mapped[str] = mapped_column(String(40), default="demo")
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Off the portal, the desk and the search (kept, with its history, for the records).
+    published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Freshness: who answers for the text, how often it is reviewed, who last did.
+    editor: Mapped[str | None] = mapped_column(String(120))
+    review_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ServiceResponsibility(Base):
+    """Where one service is handled by another authority than the kind rule names (an
+    editor's exception per area; the jurisdiction consults it first)."""
+
+    __tablename__ = "service_responsibilities"
+
+    service_id: Mapped[str] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_id: Mapped[str] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id", ondelete="CASCADE"))
 
 
 class ServiceLocation(Base):
@@ -164,6 +186,10 @@ class ServiceVersion(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     changed_by: Mapped[str] = mapped_column(String(120))
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The second pair of eyes (editorial publications) and the whole record as published,
+    # so that any version can be restored; None for imports before the editorial pages.
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class CatalogState(Base):

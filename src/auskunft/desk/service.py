@@ -13,7 +13,7 @@ from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.core.hours import BERLIN
 from auskunft.desk import tables as t
-from auskunft.desk.model.events import ContactsChanged
+from auskunft.desk.model.events import ContactsChanged, QuestionLogged
 from auskunft.desk.repository import ContactRepository
 from auskunft.search.service.engine import check_municipality
 from auskunft.telephony.service import calls as telephony_calls
@@ -128,8 +128,10 @@ def log_contact(
     agent_id: int | None,
     source: str,
     concern_id: int | None = None,
+    query: str = "",
 ) -> t.Contact:
-    """Store a contact after validating it; the caller commits."""
+    """Store a contact after validating it; the caller commits. `query`: the agent's search
+    words, told to the content-gap loop (`QuestionLogged`), never stored with the contact."""
     validate(uow, contact, areas, now)
     row = t.Contact(**_columns(contact, source=source, agent_id=agent_id, concern_id=concern_id))
     uow.repo(ContactRepository).add(row)
@@ -137,6 +139,8 @@ def log_contact(
         uow.publish(ContactsChanged((row.local_day,)))
     if contact.call_id:
         link_calls(uow, telephony_calls.threads_of(uow, [contact.call_id]))
+    if query.strip():
+        uow.publish(QuestionLogged(query.strip()[:200], row.service_id, row.outcome, row.id, now))
     return row
 
 

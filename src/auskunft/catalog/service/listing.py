@@ -46,7 +46,7 @@ def _link(row: t.Service, english: bool) -> ServiceLink:
 def services_a_to_z(uow: UnitOfWork, english: bool = False) -> list[tuple[str, list[ServiceLink]]]:
     """All services grouped by initial letter (umlauts with their base letter), sorted."""
     links = sorted(
-        (_link(s, english) for s in uow.repo(CatalogRepository).services()),
+        (_link(s, english) for s in uow.repo(CatalogRepository).services(published_only=True)),
         key=lambda x: unicodedata.normalize("NFKD", x.name).casefold(),
     )
     groups: dict[str, list[ServiceLink]] = {}
@@ -58,7 +58,7 @@ def services_a_to_z(uow: UnitOfWork, english: bool = False) -> list[tuple[str, l
 def topics(uow: UnitOfWork, english: bool = False) -> list[Topic]:
     """Every life situation with its services, in catalog order."""
     by_topic: dict[str, list[ServiceLink]] = {}
-    for s in uow.repo(CatalogRepository).services():
+    for s in uow.repo(CatalogRepository).services(published_only=True):
         if s.topic_id:
             by_topic.setdefault(s.topic_id, []).append(_link(s, english))
     for links in by_topic.values():
@@ -108,5 +108,8 @@ def page_paths(uow: UnitOfWork) -> list[str]:
     """The addresses of every public page of the catalog (for the sitemap)."""
     paths = ["/", "/leistungen", "/lebenslagen", "/kontakt"]
     paths += [f"/lebenslagen/{quote(t.id)}" for t in topics(uow)]
-    paths += [f"/leistungen/{quote(s.id)}" for s in uow.repo(CatalogRepository).services()]
+    paths += [
+        f"/leistungen/{quote(s.id)}"
+        for s in uow.repo(CatalogRepository).services(published_only=True)
+    ]
     return paths

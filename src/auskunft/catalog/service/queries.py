@@ -69,14 +69,14 @@ def get_service(
     uow: UnitOfWork, jurisdiction: Jurisdiction, *, service_id: str, municipality: str
 ) -> dict[str, Any]:
     """Return the full record of a service and who is responsible for the municipality."""
-    row = uow.repo(CatalogRepository).service(service_id)
+    row = uow.repo(CatalogRepository).published_service(service_id)
     if row is None:
         raise NotFound(
             f"Die Leistung „{service_id}“ gibt es im Katalog nicht.",
             message_en=f"There is no service '{service_id}' in the catalog.",
         )
     jurisdiction.chain(municipality)  # raises NotFound for an unknown municipality
-    responsible = jurisdiction.responsible(row.kind, municipality)
+    responsible = jurisdiction.responsible(row.kind, municipality, row.id)
     authority = None
     if responsible is not None:
         authority_row = uow.repo(CatalogRepository).authority(responsible.id)
@@ -129,8 +129,8 @@ def get_service(
 
 
 def service_history(uow: UnitOfWork, *, service_id: str) -> list[dict[str, Any]]:
-    """Return the version history of a service, oldest first."""
-    if uow.repo(CatalogRepository).service(service_id) is None:
+    """The version history of a published service, oldest first: who changed what when."""
+    if uow.repo(CatalogRepository).published_service(service_id) is None:
         raise NotFound(
             f"Die Leistung „{service_id}“ gibt es im Katalog nicht.",
             message_en=f"There is no service '{service_id}' in the catalog.",
@@ -140,7 +140,9 @@ def service_history(uow: UnitOfWork, *, service_id: str) -> list[dict[str, Any]]
             "version": v.version,
             "changed_at": v.changed_at.isoformat(),
             "changed_by": v.changed_by,
+            "reviewed_by": v.reviewed_by,
             "changes": v.changes,
+            "restorable": v.record is not None,
         }
         for v in uow.repo(CatalogRepository).versions(service_id)
     ]

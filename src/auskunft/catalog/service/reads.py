@@ -33,8 +33,19 @@ def service(uow: UnitOfWork, service_id: str) -> t.Service | None:
     return _repo(uow).service(service_id)
 
 
-def services(uow: UnitOfWork, participant: str | None = None) -> Sequence[t.Service]:
-    return _repo(uow).services(participant)
+def services(
+    uow: UnitOfWork, participant: str | None = None, *, published_only: bool = False
+) -> Sequence[t.Service]:
+    """Every service (`published_only`: those the portal, desk and search may show)."""
+    return _repo(uow).services(participant, published_only=published_only)
+
+
+def published_service(uow: UnitOfWork, service_id: str) -> t.Service | None:
+    return _repo(uow).published_service(service_id)
+
+
+def responsibilities(uow: UnitOfWork) -> list[tuple[str, str, str]]:
+    return _repo(uow).responsibilities()
 
 
 def services_by_id(uow: UnitOfWork, service_ids: Sequence[str]) -> dict[str, t.Service]:

@@ -204,3 +204,12 @@ def api_caller(request: Request) -> Login | None:
         message_en="Authentication needed: an API token (Authorization: Bearer …) or a "
         "session with X-CSRF-Token.",
     )
+
+
+def optional_api_caller(request: Request) -> Login | None:
+    """Like `api_caller` for an endpoint open to everyone that shows staff more: None when
+    the request carries neither a token nor a session with X-CSRF-Token (a bad token is
+    still 401)."""
+    if request.headers.get("Authorization", "") or request.headers.get("X-CSRF-Token"):
+        return api_caller(request)
+    return None

@@ -18,6 +18,12 @@
 
   // The call starts when the agent starts typing, not when the page was loaded.
   var fresh = !search.value;
+  // The agent's words go with the logged contact (the editors' gap list counts those the
+  // catalog could not answer).
+  search.addEventListener("input", function () {
+    var asked = document.getElementById("log-query");
+    if (asked) asked.value = search.value;
+  });
   search.addEventListener("input", function () {
     if (!fresh) return;
     fresh = false;

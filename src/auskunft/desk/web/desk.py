@@ -401,6 +401,7 @@ def log_contact(
     municipality: Annotated[str, Form()] = "",
     started: Annotated[str, Form()] = "",
     call_id: Annotated[str, Form(max_length=64)] = "",
+    query: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Log the contact that just ended and open the desk for the next one."""
     check_csrf(login, csrf)
@@ -422,7 +423,7 @@ def log_contact(
     )
     areas = set(search.snapshot().jurisdiction.areas)
     row = contacts.log_contact(
-        uow, contact, areas=areas, now=now, agent_id=login.user_id, source="desk"
+        uow, contact, areas=areas, now=now, agent_id=login.user_id, source="desk", query=query
     )
     uow.commit()
     contact_id = row.id

@@ -207,7 +207,7 @@ def route(
     if service_id and municipality:
         service = catalog_reads.service(uow, service_id)
         if service is not None:
-            found = jurisdiction.responsible(service.kind, municipality)
+            found = jurisdiction.responsible(service.kind, municipality, service.id)
             if found is not None:
                 return found.id
     return policy.service_center

@@ -48,12 +48,6 @@ def service(
     )
 
 
-@router.get("/services/{service_id}/history", responses=errors(404, 422, 503))
-def service_history(uow: Uow, service_id: str) -> list[dict[str, Any]]:
-    """Return who changed a service when, and what."""
-    return catalog.service_history(uow, service_id=service_id)
-
-
 @router.get("/authorities/{authority_id}", responses=errors(404, 422, 503))
 def authority(uow: Uow, authority_id: str) -> dict[str, Any]:
     """Return an authority's contact data and opening hours."""

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auskunft.catalog.model.jurisdiction import DEFAULT_MUNICIPALITY
 from auskunft.catalog.service import listing, queries
+from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.core.hours import HOTLINE_115_HOURS, SERVICE_CENTER_HOURS, opening_view
+from auskunft.core.web.client import client_address
 from auskunft.core.web.deps import Uow, component
 from auskunft.core.web.render import (
     COOKIE_MAX_AGE,
@@ -22,16 +27,34 @@ from auskunft.core.web.render import (
     visitor_municipality,
 )
 from auskunft.forwarding.service import concerns
+from auskunft.portal.model.events import ResultOpened, SearchAsked
 from auskunft.search.service.engine import (
     SearchEngine,
     answer_question,
     check_municipality,
-    judge_question,
+    weigh_question,
 )
 
 router = APIRouter(include_in_schema=False)
 
 Search = Annotated[SearchEngine, Depends(component(SearchEngine))]
+
+
+def visitor_session(request: Request, now: datetime) -> str:
+    """Who is searching, only to tell sessions apart for the content-gap loop: a hash of
+    address and browser keyed with the server secret and the day (not reversible, and
+    not linkable from one day to the next)."""
+    secret: bytes = request.app.state.settings.secret()
+    key = hashlib.blake2b(secret + now.date().isoformat().encode(), digest_size=32).digest()
+    seen = f"{client_address(request)}|{request.headers.get('user-agent', '')}".encode()
+    return hashlib.blake2b(seen, key=key, digest_size=16).hexdigest()
+
+
+def tell_searched(uow: UnitOfWork, request: Request, query: str, results: int) -> None:
+    """A settled question of a visitor, for the editors' gap list."""
+    now = datetime.now(UTC)
+    uow.publish(SearchAsked(query[:200], results, visitor_session(request, now), now))
+    uow.commit()
 
 
 def _municipality(request: Request, search: SearchEngine) -> str:
@@ -85,16 +108,20 @@ def _search(
         message = exc.message_en if english(request) else exc.message
         return render(request, template, status_code=422, q=q[:200], results=[], error=message)
     results = listing.with_summaries(uow, answer["results"], english(request))
+    if judge:
+        tell_searched(uow, request, q, len(results))
     return render(request, template, q=q, results=results, known=answer["known"], error=None)
 
 
 @router.get("/suche/bekannt", response_class=HTMLResponse)
-def search_known(request: Request, search: Search, q: str = "") -> HTMLResponse:
-    """Once the visitor pauses typing: whether the search has a reliable answer."""
+def search_known(request: Request, uow: Uow, search: Search, q: str = "") -> HTMLResponse:
+    """Once the visitor pauses typing: whether the search has a reliable answer (and the
+    settled question goes to the gap loop)."""
     known = True
     if q.strip():
         try:
-            known = judge_question(search, q=q)
+            known, found = weigh_question(search, q=q)
+            tell_searched(uow, request, q, int(found))
         except InvalidInput:
             known = True  # the results already say what is wrong with the question
     return render(request, "_known.html", known=known, q=q)
@@ -117,9 +144,24 @@ def life_situation(request: Request, uow: Uow, topic_id: str) -> HTMLResponse:
     return render(request, "topic.html", topic=topic)
 
 
+def _opened_from_results(uow: UnitOfWork, request: Request, service_id: str) -> None:
+    """A service page opened from the results of a question (the same-origin referrer):
+    that question found something."""
+    referrer = urlsplit(request.headers.get("referer", ""))
+    if referrer.path != "/suche" or len(service_id) > 120:
+        return
+    asked = parse_qs(referrer.query).get("q", [""])[0].strip()
+    if asked:
+        now = datetime.now(UTC)
+        session = visitor_session(request, now)
+        uow.publish(ResultOpened(asked[:200], session, service_id, now))
+        uow.commit()
+
+
 @router.get("/leistungen/{service_id}", response_class=HTMLResponse)
 def service_page(request: Request, uow: Uow, search: Search, service_id: str) -> HTMLResponse:
     place = _municipality(request, search)
+    _opened_from_results(uow, request, service_id)
     shown = queries.service_card(
         uow,
         search.snapshot().jurisdiction,

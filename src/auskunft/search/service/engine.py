@@ -239,7 +239,7 @@ class SearchEngine:
 
     def _build(self, uow: UnitOfWork, revision: int) -> Snapshot:
         """Read the catalog once and build index, vectors and jurisdiction from it."""
-        rows = list(catalog_reads.services(uow))
+        rows = list(catalog_reads.services(uow, published_only=True))
         topics = {x.id: f"{x.name} {x.name_en}" for x in catalog_reads.topics(uow)}
         authorities = catalog_reads.authorities(uow)
         areas = catalog_reads.areas(uow)
@@ -253,7 +253,9 @@ class SearchEngine:
                 s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id, s.appointment)
                 for s in rows
             },
-            jurisdiction=Jurisdiction.build(areas, authorities),
+            jurisdiction=Jurisdiction.build(
+                areas, authorities, catalog_reads.responsibilities(uow)
+            ),
             participants=catalog_reads.participant_ids(uow),
         )
 
@@ -361,7 +363,7 @@ def answer_question(
     results = []
     for key, score in hits:
         meta = snap.services[key]
-        authority = snap.jurisdiction.responsible(meta.kind, place)
+        authority = snap.jurisdiction.responsible(meta.kind, place, meta.id)
         results.append(
             {
                 "id": meta.id,
@@ -379,6 +381,11 @@ def answer_question(
 
 def judge_question(engine: SearchEngine, *, q: Any) -> bool:
     """Whether the search has a reliable answer to a question (`known`, fully judged)."""
+    return weigh_question(engine, q=q)[0]
+
+
+def weigh_question(engine: SearchEngine, *, q: Any) -> tuple[bool, bool]:
+    """(`known`, whether anything was found at all) of a question."""
     query = clean_query(q)
     hits, evidence, meaning = _ranked(engine.snapshot(), query, 1, None, coverage=True)
-    return bool(hits) and is_known(evidence, meaning)
+    return bool(hits) and is_known(evidence, meaning), bool(hits)
