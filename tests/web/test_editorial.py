@@ -18,6 +18,7 @@ from auskunft.catalog.service import reads as catalog
 from auskunft.core.config import Settings
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
 from auskunft.editorial.service import drafts, gaps
 from tests.web.test_staff_login import PASSWORD, form_token, login
 
@@ -345,3 +346,28 @@ def test_an_opened_result_is_no_gap_and_unanswered_desk_questions_are(
     ).json()
     gap = next(g for g in listed["gaps"] if g["query"] == "schwanenpatenschaft fulda")
     assert gap == {**gap, "channel": "desk", "reason": "unanswered", "count": 3, "sessions": 3}
+
+
+def test_freshness_stale_list_and_reviewed_unchanged(client: TestClient) -> None:
+    service = "meldebescheinigung"
+    stale = client.get(
+        "/api/v1/editorial/services", params={"state": "stale"}, headers=as_("ed-anna")
+    )
+    assert stale.status_code == 200
+    before = {e["id"]: e for e in stale.json()}
+    r = client.post(f"/api/v1/services/{service}/reviewed", headers=as_("ed-anna"))
+    assert r.status_code == 200
+    assert r.json()["last_reviewed"] == datetime.now(UTC).astimezone(BERLIN).date().isoformat()
+    after = client.get(
+        "/api/v1/editorial/services", params={"state": "stale"}, headers=as_("ed-anna")
+    ).json()
+    assert service not in {e["id"] for e in after}
+    everything = client.get("/api/v1/editorial/services", headers=as_("ed-anna")).json()
+    entry = next(e for e in everything if e["id"] == service)
+    assert entry["stale"] is False and entry["review_due"] > entry["last_reviewed"]
+    assert len(before) <= len(everything)
+    # A partner's editor sees only their participant's services.
+    theirs = client.get("/api/v1/editorial/services", headers=as_("ed-baunatal")).json()
+    assert {e["participant"] for e in theirs} <= {"stadt-baunatal"}
+    r = client.get("/api/v1/editorial/services", params={"state": "kaputt"}, headers=as_("ed-anna"))
+    assert r.status_code == 422

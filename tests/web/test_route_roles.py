@@ -554,6 +554,10 @@ ROUTES: dict[tuple[str, str], Case] = {
         api(*EDITORIAL), path="/api/v1/services/{service}/history/999999/restore", ok=(404,)
     ),
     ("GET", "/api/v1/editorial/gaps"): Case(api(*EDITORIAL)),
+    ("GET", "/api/v1/editorial/services"): Case(api(*EDITORIAL)),
+    ("POST", "/api/v1/services/{service_id}/reviewed"): Case(
+        api(*EDITORIAL, participant=True), path="/api/v1/services/{service}/reviewed"
+    ),
     ("POST", "/api/v1/editorial/gaps/{gap_id}/take-up"): Case(
         api(*EDITORIAL),
         path="/api/v1/editorial/gaps/999999/take-up",

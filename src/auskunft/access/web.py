@@ -50,8 +50,8 @@ LOGIN_CSRF_COOKIE = "auskunft_login_csrf"
 STAFF_HOME = "/desk"
 REFUSAL_PAUSE = 1.0  # seconds before a login refused by the throttle is answered
 # Where a login without another target leads, by role (the desk otherwise): the
-# data-protection officer does not take calls.
-HOME_OF = {Role.DPO.value: "/admin/protokoll"}
+# data-protection officer does not take calls; editors keep the catalog.
+HOME_OF = {Role.DPO.value: "/admin/protokoll", Role.EDITOR.value: "/redaktion"}
 
 
 def policy(settings: Settings) -> LoginPolicy:

@@ -43,7 +43,8 @@ FIELDS = (
 # What GET adds to the record and PUT ignores: the draft's state, never set by a client.
 READ_ONLY = frozenset(
     {"id", "state", "base_version", "editors", "submitted_by", "submitted_at", "publish_at",
-     "published", "updated_at", "note", "new", "reviewed_by"}
+     "published", "updated_at", "note", "new", "reviewed_by", "last_reviewed",
+     "last_reviewed_by"}
 )  # fmt: skip
 _AMOUNT = re.compile(r"(\d{1,3}(?:\.\d{3})*|\d+)(?:,(\d{1,2}))?\s*(?:€|Euro\b|EUR\b)", re.I)
 

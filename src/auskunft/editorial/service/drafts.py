@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from auskunft.catalog.service import editing
@@ -112,6 +112,8 @@ def view(service_id: str, row: Any, draft: t.Draft | None, uow: UnitOfWork) -> d
             "note": "",
         }
     meta["published"] = bool(row is not None and row.published)
+    meta["last_reviewed"] = row.last_reviewed if row is not None else None
+    meta["last_reviewed_by"] = row.reviewed_by if row is not None else None
     return {"id": service_id, **meta, **_shown_record(record)}
 
 
@@ -448,4 +450,21 @@ def roll_back(
     body = {**old.record, "version": row.version}
     shown = save_draft(uow, login, service_id, body, now=now)
     staff_acted(uow, login, "draft.rollback", "service", service_id, f"to version {number}")
+    return shown
+
+
+def reviewed_unchanged(
+    uow: UnitOfWork, login: Login, service_id: str, *, today: date
+) -> dict[str, Any]:
+    """ "Reviewed, unchanged": the published text is still right; the next review is due a
+    review interval from today (no new version: nothing changed)."""
+    row, draft = _visible(login, uow, service_id)
+    if row is None:
+        raise NotFound(
+            "Die Leistung ist noch nicht veröffentlicht.",
+            message_en="The service has not been published yet.",
+        )
+    editing.mark_reviewed(uow, service_id, by=login.username, today=today)
+    staff_acted(uow, login, "service.reviewed", "service", service_id)
+    shown = view(service_id, row, draft, uow)
     return shown

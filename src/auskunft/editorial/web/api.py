@@ -3,7 +3,8 @@ the session; the same roles and partner rules as the pages)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query
@@ -13,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auskunft.catalog.service import queries as catalog_queries
 from auskunft.core.errors import NotFound
+from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, component, optional_api_caller, require_api
 from auskunft.core.web.openapi import errors
-from auskunft.editorial.service import drafts, gaps
+from auskunft.editorial.service import drafts, gaps, overview
 from auskunft.search.service.engine import SearchEngine
 
 router = APIRouter(prefix="/api/v1", tags=["editorial"])
@@ -358,3 +360,50 @@ def take_up_gap(
     shown = gaps.take_up(uow, login, gap_id, service_id=body.service, as_=body.as_)
     uow.commit()
     return jsonable_encoder(shown)
+
+
+@router.post(
+    "/services/{service_id}/reviewed",
+    response_model=DraftAnswer,
+    responses=errors(401, 403, 404),
+)
+def reviewed(service_id: ServiceId, uow: Uow, login: Editor) -> Any:
+    """ "Reviewed, unchanged": the next review is due one review interval from today."""
+    today = datetime.now(UTC).astimezone(BERLIN).date()
+    shown = drafts.reviewed_unchanged(uow, login, service_id, today=today)
+    uow.commit()
+    return jsonable_encoder(shown)
+
+
+class Entry(BaseModel):
+    id: str
+    name: str
+    participant: str
+    topic: str
+    state: str
+    version: int
+    last_reviewed: date | None
+    review_due: date | None
+    stale: bool
+    editor: str | None
+    new: bool
+
+
+@router.get("/editorial/services", response_model=list[Entry], responses=errors(401, 403, 422))
+def list_services(
+    uow: Uow,
+    login: Editor,
+    state: Annotated[
+        Literal["draft", "review", "scheduled", "published", "unpublished", "stale"] | None,
+        Query(description="stale: due for review (the review interval has passed)"),
+    ] = None,
+    topic: Annotated[str, Query(max_length=80)] = "",
+    participant: Annotated[str, Query(max_length=80)] = "",
+    q: Annotated[str, Query(max_length=200, description="part of the name or id")] = "",
+) -> Any:
+    """The services the caller may edit, filtered (the list of `/redaktion`)."""
+    today = datetime.now(UTC).astimezone(BERLIN).date()
+    found = overview.entries(
+        uow, login, today=today, state=state or "", topic=topic, participant=participant, text=q
+    )
+    return jsonable_encoder([asdict(e) for e in found])

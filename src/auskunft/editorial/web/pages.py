@@ -42,7 +42,7 @@ Editor = Annotated[
     ),
 ]
 ServiceId = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._-]+$")]
-ACTIONS = ("submit", "approve", "return", "discard", "unpublish", "republish")
+ACTIONS = ("submit", "approve", "return", "discard", "unpublish", "republish", "reviewed")
 DONE_TEXTS = {
     "saved": ("Entwurf gespeichert.", "Draft saved."),
     "submit": ("Zur Prüfung gegeben.", "Handed over for review."),
@@ -51,6 +51,7 @@ DONE_TEXTS = {
     "discard": ("Entwurf verworfen.", "Draft discarded."),
     "unpublish": ("Veröffentlichung zurückgenommen.", "Unpublished."),
     "republish": ("Wieder veröffentlicht.", "Published again."),
+    "reviewed": ("Als geprüft vermerkt (unverändert).", "Marked as reviewed (unchanged)."),
     "restored": ("Alte Fassung als Entwurf geöffnet.", "Earlier version opened as a draft."),
     "created": ("Neue Leistung als Entwurf angelegt.", "New service created as a draft."),
 }
@@ -228,6 +229,8 @@ def act(
             drafts.send_back(uow, login, service_id, note)
         elif action == "discard":
             drafts.discard(uow, login, service_id)
+        elif action == "reviewed":
+            drafts.reviewed_unchanged(uow, login, service_id, today=_today())
         elif action in ("unpublish", "republish"):
             drafts.set_published(uow, login, service_id, action == "republish")
         else:
