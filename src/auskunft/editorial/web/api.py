@@ -143,7 +143,7 @@ def _conflict(exc: drafts.EditConflict) -> JSONResponse:
 @router.get(
     "/services/{service_id}/draft",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404, 503),
 )
 def get_draft(service_id: ServiceId, uow: Uow, login: Editor) -> Any:
     """The open draft, or the published record as the start of one, with its `version`."""
@@ -153,7 +153,7 @@ def get_draft(service_id: ServiceId, uow: Uow, login: Editor) -> Any:
 @router.put(
     "/services/{service_id}/draft",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
 )
 def put_draft(
     service_id: ServiceId, uow: Uow, login: Editor, record: Annotated[Record, Body()]
@@ -169,7 +169,10 @@ def put_draft(
 
 
 @router.post(
-    "/services", status_code=201, response_model=DraftAnswer, responses=errors(401, 403, 409, 422)
+    "/services",
+    status_code=201,
+    response_model=DraftAnswer,
+    responses=errors(400, 401, 403, 409, 422, 503),
 )
 def post_service(uow: Uow, login: Editor, record: Annotated[NewRecord, Body()]) -> Any:
     """A new service, as a draft."""
@@ -184,7 +187,7 @@ def post_service(uow: Uow, login: Editor, record: Annotated[NewRecord, Body()]) 
 @router.post(
     "/services/{service_id}/draft/submit",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404, 409),
+    responses=errors(400, 401, 403, 404, 409, 503),
 )
 def submit_draft(service_id: ServiceId, uow: Uow, login: Editor) -> Any:
     """Give the draft to a second person for review."""
@@ -196,7 +199,7 @@ def submit_draft(service_id: ServiceId, uow: Uow, login: Editor) -> Any:
 @router.post(
     "/services/{service_id}/draft/approve",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
 )
 def approve_draft(
     service_id: ServiceId,
@@ -217,7 +220,7 @@ def approve_draft(
 @router.post(
     "/services/{service_id}/draft/return",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
 )
 def return_draft(
     service_id: ServiceId, uow: Uow, login: Editor, body: Annotated[Return | None, Body()] = None
@@ -228,7 +231,9 @@ def return_draft(
     return jsonable_encoder(shown)
 
 
-@router.delete("/services/{service_id}/draft", status_code=204, responses=errors(401, 403, 404))
+@router.delete(
+    "/services/{service_id}/draft", status_code=204, responses=errors(400, 401, 403, 404, 503)
+)
 def delete_draft(service_id: ServiceId, uow: Uow, login: Editor) -> None:
     """Discard the open draft."""
     drafts.discard(uow, login, service_id)
@@ -238,7 +243,7 @@ def delete_draft(service_id: ServiceId, uow: Uow, login: Editor) -> None:
 @router.post(
     "/services/{service_id}/unpublish",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404, 503),
 )
 def unpublish(service_id: ServiceId, uow: Uow, login: Editor, search: Search) -> Any:
     """Take the service off the portal, the desk and the search."""
@@ -251,7 +256,7 @@ def unpublish(service_id: ServiceId, uow: Uow, login: Editor, search: Search) ->
 @router.post(
     "/services/{service_id}/republish",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404, 503),
 )
 def republish(service_id: ServiceId, uow: Uow, login: Editor, search: Search) -> Any:
     """Put an unpublished service back."""
@@ -264,7 +269,7 @@ def republish(service_id: ServiceId, uow: Uow, login: Editor, search: Search) ->
 @router.get(
     "/services/{service_id}/history",
     response_model=list[Version],
-    responses=errors(401, 404, 422, 503),
+    responses=errors(400, 401, 404, 422, 503),
 )
 def get_history(
     service_id: ServiceId,
@@ -291,7 +296,7 @@ def get_history(
 @router.post(
     "/services/{service_id}/history/{number}/restore",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
 )
 def restore(
     service_id: ServiceId,
@@ -331,7 +336,7 @@ class TakeUp(BaseModel):
     as_: Literal["keyword", "question"] = Field(default="keyword", alias="as")
 
 
-@router.get("/editorial/gaps", response_model=GapsAnswer, responses=errors(401, 403, 422))
+@router.get("/editorial/gaps", response_model=GapsAnswer, responses=errors(400, 401, 403, 422, 503))
 def get_gaps(
     uow: Uow,
     login: Editor,
@@ -348,7 +353,7 @@ def get_gaps(
 @router.post(
     "/editorial/gaps/{gap_id}/take-up",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
 )
 def take_up_gap(
     gap_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
@@ -365,7 +370,7 @@ def take_up_gap(
 @router.post(
     "/services/{service_id}/reviewed",
     response_model=DraftAnswer,
-    responses=errors(401, 403, 404),
+    responses=errors(400, 401, 403, 404, 503),
 )
 def reviewed(service_id: ServiceId, uow: Uow, login: Editor) -> Any:
     """ "Reviewed, unchanged": the next review is due one review interval from today."""
@@ -389,7 +394,9 @@ class Entry(BaseModel):
     new: bool
 
 
-@router.get("/editorial/services", response_model=list[Entry], responses=errors(401, 403, 422))
+@router.get(
+    "/editorial/services", response_model=list[Entry], responses=errors(400, 401, 403, 422, 503)
+)
 def list_services(
     uow: Uow,
     login: Editor,
