@@ -128,6 +128,8 @@ def test_the_slices_plug_their_jobs_tasks_and_listeners_into_the_core() -> None:
         "appointments.expire_holds",
         "appointments.purge",
         "audit.prune",
+        "editorial.publish_due",
+        "editorial.gaps",
         "concerns.escalate",
         "concerns.housekeeping",
         "telephony.purge_keys",
