@@ -47,9 +47,7 @@ def token_for(env: dict[str, str], user: str) -> str:
     return found.group(1)
 
 
-def publish_once(
-    first: httpx.Client, author: str, reviewer: str, service: str, word: str
-) -> float:
+def publish_once(first: httpx.Client, author: str, reviewer: str, service: str, word: str) -> float:
     """Add `word` as keyword and publish; return the moment the approval was answered."""
     mine = {"Authorization": f"Bearer {author}"}
     record = first.get(f"/api/v1/services/{service}/draft", headers=mine).json()

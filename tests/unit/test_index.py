@@ -82,3 +82,27 @@ def test_inflected_alt_is_an_old_thing_not_old_age() -> None:
         [doc("gs", "Grundsicherung im Alter"), doc("ab", "Fahrzeug abmelden", "Auto")]
     )
     assert [k for k, _ in index.search("mein altes Auto", limit=5)] == ["ab"]
+
+
+def test_short_questions_take_the_meaning_as_a_tie_breaker_only() -> None:
+    import numpy as np
+
+    from auskunft.search.model.index import DENSE_WEIGHT, DENSE_WEIGHT_SHORT
+
+    # "beantragen" matches the ID card and the passport alike; the model leans to the
+    # passport, and finds the driving licence closest of all (which no word matches).
+    similarity = np.array([0.1, 0.5, 0.9, 0.0], dtype=np.float32)
+    short, _ = INDEX.search_with_evidence(
+        "beantragen", similarity=similarity, dense_weight=DENSE_WEIGHT_SHORT
+    )
+    assert [key for key, _ in short] == ["rp", "pa"]  # no document by meaning alone
+    long, _ = INDEX.search_with_evidence(
+        "beantragen", similarity=similarity, dense_weight=DENSE_WEIGHT
+    )
+    assert {key for key, _ in long} >= {"rp", "pa"}
+    # A word's every hit stays, however far the model finds it.
+    far = np.array([-5.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    kept, _ = INDEX.search_with_evidence(
+        "Personalausweis", similarity=far, dense_weight=DENSE_WEIGHT_SHORT
+    )
+    assert [key for key, _ in kept][:1] == ["pa"]

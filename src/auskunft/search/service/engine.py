@@ -18,7 +18,13 @@ from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import InvalidInput
 from auskunft.search.model import dense
-from auskunft.search.model.index import Evidence, IndexDoc, SearchIndex
+from auskunft.search.model.index import (
+    DENSE_WEIGHT,
+    DENSE_WEIGHT_SHORT,
+    Evidence,
+    IndexDoc,
+    SearchIndex,
+)
 from auskunft.search.model.known import CLUSTER_TEXTS, Meaning, is_known, needs_coverage
 from auskunft.search.service.embeddings import embed_missing, ensure_vectors, service_texts
 
@@ -304,17 +310,23 @@ def _ranked(
     """The hits, the evidence of how well the best fits its words, and how close in meaning
     the question is to the best hit and to the catalog (when the dense model is there).
 
-    Meaning ranks only sentence-like questions (short ones are ranked by their words), but
-    `known` weighs it for every question (unless `weigh_meaning` is off: then short questions
-    are not embedded, for the live results while someone types)."""
+    Meaning ranks every question it is asked for: sentence-like ones with `DENSE_WEIGHT`,
+    short ones (mostly ranked by their words) with `DENSE_WEIGHT_SHORT`; `known` weighs it
+    too. With `weigh_meaning` off short questions are not embedded (the live results while
+    someone types stay lexical; the settled question gets the meaning)."""
     similarity = query_vector = None
-    wanted = snap.index.has_content(query) if weigh_meaning else snap.index.is_sentence(query)
+    sentence = snap.index.is_sentence(query)
+    wanted = snap.index.has_content(query) if weigh_meaning else sentence
     if snap.vectors is not None and wanted:
         query_vector = dense.embed_query(query)
-        if snap.index.is_sentence(query):
-            similarity = snap.vectors.similarity(query_vector, snap.index.size)
+        similarity = snap.vectors.similarity(query_vector, snap.index.size)
     hits, evidence = snap.index.search_with_evidence(
-        query, limit=limit, participant=participant, similarity=similarity, count_covered=coverage
+        query,
+        limit=limit,
+        participant=participant,
+        similarity=similarity,
+        count_covered=coverage,
+        dense_weight=DENSE_WEIGHT if sentence else DENSE_WEIGHT_SHORT,
     )
     meaning = None
     if query_vector is not None and snap.vectors is not None and evidence.best >= 0:
