@@ -29,8 +29,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.live_server import _cli, auskunft_command, demo_data, serving, stop  # noqa: E402
 from tests.conftest import _drop_pg_database, _new_pg_database  # noqa: E402
+
+from bench.live_server import _cli, auskunft_command, demo_data, serving, stop  # noqa: E402
 
 SERVICES = ["personalausweis-beantragen", "reisepass-beantragen", "wohnsitz-anmelden",
             "fuehrungszeugnis", "hundesteuer-anmelden", "bewohnerparkausweis",
