@@ -371,3 +371,37 @@ def test_freshness_stale_list_and_reviewed_unchanged(client: TestClient) -> None
     assert {e["participant"] for e in theirs} <= {"stadt-baunatal"}
     r = client.get("/api/v1/editorial/services", params={"state": "kaputt"}, headers=as_("ed-anna"))
     assert r.status_code == 422
+
+
+def test_service_pages_carry_json_ld_and_say_where_a_text_is_only_german(
+    client: TestClient,
+) -> None:
+    import json
+    import re as regex
+
+    page = client.get(f"/leistungen/{SERVICE}")
+    found = regex.search(r'<script type="application/ld\+json">(.*?)</script>', page.text)
+    assert found, "no JSON-LD"
+    data = json.loads(found.group(1))
+    assert data["@type"] == "GovernmentService"
+    assert data["name"] == "Personalausweis beantragen"
+    assert data["provider"]["@type"] == "GovernmentOrganization"
+    assert data["areaServed"]["name"]
+    assert any(
+        c.get("servicePhone", {}).get("telephone") == "115" for c in data["availableChannel"]
+    )
+    # English: the English summary where written; the German description marked as such.
+    english = client.get(f"/leistungen/{SERVICE}", params={"lang": "en"}).text
+    assert "This text exists only in German." in english
+    assert 'lang="de"' in english
+    record = draft(client, "ed-anna")
+    record["description_en"] = "You apply **in person** at the citizens' office."
+    assert put(client, "ed-anna", record).status_code == 200
+    client.post(f"/api/v1/services/{SERVICE}/draft/submit", headers=as_("ed-anna"))
+    assert (
+        client.post(f"/api/v1/services/{SERVICE}/draft/approve", headers=as_("ed-ben")).status_code
+        == 200
+    )
+    english = client.get(f"/leistungen/{SERVICE}", params={"lang": "en"}).text
+    assert "This text exists only in German." not in english
+    assert "<strong>in person</strong>" in english

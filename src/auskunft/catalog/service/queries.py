@@ -94,6 +94,7 @@ def get_service(
         "summary": row.summary,
         "summary_en": row.summary_en,
         "description": row.description,
+        "description_en": row.description_en,
         "prerequisites": row.prerequisites,
         "documents": row.documents,
         "fees": row.fees,

@@ -15,6 +15,7 @@ from babel.dates import format_date, format_time
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from auskunft.core.errors import AuskunftError
 from auskunft.core.hours import BERLIN, TimeRange
@@ -25,6 +26,7 @@ from auskunft.core.i18n import (
     template_loader,
     translations,
 )
+from auskunft.core.markdown import render_markdown
 from auskunft.core.principal import Role
 
 LANGUAGE_COOKIE = "lang"
@@ -45,6 +47,8 @@ def _environment(language: str) -> Environment:
     # Dates and hours as people write them, in the page's language (see below).
     for name, show in (("long_date", long_date), ("clock", clock), ("hour_range", hour_range)):
         env.filters[name] = partial(show, language=language)
+    # Catalog texts (Markdown, sanitised: core.markdown) as HTML.
+    env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))
     return env
 
 

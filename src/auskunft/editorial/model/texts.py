@@ -1,51 +1,13 @@
-"""Editors' texts: Markdown whose raw HTML is removed on save (`nh3`), rendered to HTML
-for the pages and sanitised again there; and a readable word-level difference."""
+"""Editors' texts: the Markdown helpers (`core.markdown`) and a readable word-level
+difference of two versions."""
 
 from __future__ import annotations
 
 import difflib
-import html
 import re
 from dataclasses import dataclass
 
-import nh3
-from markdown_it import MarkdownIt
-
-# What a rendered text may contain: paragraphs, emphasis, lists, headings below the
-# page's own, quotes, code and links (http, https, mail, phone).
-RENDERED_TAGS = {
-    "p", "br", "strong", "em", "ul", "ol", "li", "h3", "h4", "blockquote", "code", "a",
-}  # fmt: skip
-LINK_SCHEMES = {"http", "https", "mailto", "tel"}
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-
-
-def strip_markup(text: str) -> str:
-    """The text without any HTML: tags, event handlers, scripts and styles (with their
-    content) go; what is left reads as before (entities the sanitiser wrote are undone,
-    since the stored text is Markdown, not HTML)."""
-    if "<" not in text and "&" not in text:
-        return text
-    cleaned = nh3.clean(text, tags=set(), attributes={}, strip_comments=True)
-    return html.unescape(cleaned)
-
-
-def render_markdown(text: str) -> str:
-    """HTML of a Markdown text for a page: raw HTML never passes (escaped by the parser,
-    then everything outside `RENDERED_TAGS` dropped by the sanitiser); links get
-    `rel="noopener noreferrer"`."""
-    if not text:
-        return ""
-    rendered = _markdown.render(text)
-    headings = re.sub(r"<(/?)h[12]>", r"<\1h3>", rendered)
-    return nh3.clean(
-        headings,
-        tags=RENDERED_TAGS,
-        attributes={"a": {"href"}},
-        url_schemes=LINK_SCHEMES,
-        link_rel="noopener noreferrer",
-    )
+from auskunft.core.markdown import LINK_SCHEMES, RENDERED_TAGS, render_markdown, strip_markup
 
 
 @dataclass(frozen=True)
@@ -94,3 +56,7 @@ def shown_value(value: object) -> str:
     if isinstance(value, dict):
         return " · ".join(f"{k}: {shown_value(v)}" for k, v in value.items() if v not in (None, ""))
     return str(value)
+
+
+__all__ = ["LINK_SCHEMES", "RENDERED_TAGS", "Piece", "render_markdown", "shown_value",
+           "strip_markup", "word_diff"]  # fmt: skip

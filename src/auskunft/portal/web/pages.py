@@ -28,6 +28,7 @@ from auskunft.core.web.render import (
 )
 from auskunft.forwarding.service import concerns
 from auskunft.portal.model.events import ResultOpened, SearchAsked
+from auskunft.portal.model.structured import as_script, government_service
 from auskunft.search.service.engine import (
     SearchEngine,
     answer_question,
@@ -170,7 +171,22 @@ def service_page(request: Request, uow: Uow, search: Search, service_id: str) ->
         english=english(request),
     )
     towns = listing.municipalities(uow)
-    return render(request, "service.html", **shown, municipality=place, municipalities=towns)
+    area = search.snapshot().jurisdiction.areas[place]
+    structured = government_service(
+        shown["service"],
+        shown["office"],
+        url=str(request.url.replace(query="")),
+        area_name=area.name,
+        english=english(request),
+    )
+    return render(
+        request,
+        "service.html",
+        **shown,
+        municipality=place,
+        municipalities=towns,
+        structured_data=as_script(structured),
+    )
 
 
 @router.get("/gemeinde")
