@@ -47,6 +47,18 @@ def is_current(engine: Engine) -> bool:
     return set(current) == set(script.get_heads())
 
 
+def prepare_empty(url: str) -> None:
+    """A new database with the schema and no catalog, marked so that opening it does not
+    seed the demo catalog (`auskunft db init --empty`, before importing an export)."""
+    engine = get_engine(url)
+    if needs_schema(engine) or not is_current(engine):
+        upgrade(engine)
+    with UnitOfWork(engine) as uow:
+        if catalog_reads.revision(uow) == 0 and catalog_reads.count_services(uow) == 0:
+            catalog_reads.mark_changed(uow)
+            uow.commit()
+
+
 def open_catalog(url: str, progress: Progress | None = None) -> tuple[Engine, bool]:
     """Return an engine whose schema is current; seed the demo catalog into a new database.
 

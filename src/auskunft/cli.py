@@ -111,12 +111,20 @@ def db() -> None:
 
 
 @db.command("init")
-def db_init() -> None:
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="A new database without the demo catalog (e.g. for `import` of an export).",
+)
+def db_init(empty: bool) -> None:
     """Create and migrate the database; seed the demo catalog into a new one."""
     from datetime import UTC
 
     from auskunft.access.service import ensure_demo_accounts
+    from auskunft.bootstrap import prepare_empty
 
+    if empty:
+        prepare_empty(get_settings().resolved_database_url())
     with progress("Demo-Katalog wird angelegt") as step:
         _, seeded = context().open(step)
     settings = get_settings()
@@ -257,7 +265,7 @@ def import_(
 ) -> None:  # fmt: skip
     """Import the demo catalog again, or a DLDB export (idempotent)."""
     from auskunft.catalog.service.demo import import_demo_catalog
-    from auskunft.catalog.service.dldb_import import import_dldb
+    from auskunft.catalog.service.dldb_import import import_dldb, import_full_file, is_full_export
 
     fmt = fmt or ("dldb" if file else "demo")
     with work() as uow:
@@ -266,6 +274,9 @@ def import_(
                 if file:
                     raise click.UsageError("--format demo liest keine Datei.")
                 counts: dict[str, Any] = import_demo_catalog(uow, progress=step)
+            elif file and is_full_export(file):
+                # An export of this product: the catalog as it was, no participant needed.
+                counts = import_full_file(uow, file, changed_by="import:dldb")
             else:
                 if not file or not participant:
                     raise click.UsageError("--format dldb braucht FILE und --participant.")
@@ -277,6 +288,32 @@ def import_(
         uow.commit()
     click.echo("Import fertig: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     search_cli.embed_missing_vectors()
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["dldb"]), default="dldb", show_default=True,
+    help="dldb: the DLDB JSON that `auskunft import --format dldb` reads back.",
+)  # fmt: skip
+@click.option("--participant", default=None, help="Only this participant's services.")
+def export(file: Path, fmt: str, participant: str | None) -> None:
+    """Write the catalog to FILE ("-": standard output); imported into an empty database
+    (`auskunft db init --empty`), the export gives the same catalog."""
+    import json
+
+    from auskunft.catalog.service.dldb_export import export_catalog
+
+    with work() as uow:
+        if participant and participant not in catalog_reads.participant_ids(uow):
+            raise click.UsageError(f"Unbekannter Teilnehmer „{participant}“.")
+        data = export_catalog(uow, participant)
+    text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    if str(file) == "-":
+        click.echo(text)
+        return
+    file.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"{len(data['data'])} Leistungen nach {file} geschrieben ({fmt}).")
 
 
 if __name__ == "__main__":

@@ -369,3 +369,17 @@ def _link_locations(
         else:
             link.duration_minutes = duration
             link.appointment = allowed
+
+
+def is_full_export(path: Path) -> bool:
+    """Whether a file is an export of this product (`x-auskunft`), not a plain DLDB file."""
+    from auskunft.catalog.service.dldb_full import is_full_export as full
+
+    return full(_read_json(path))
+
+
+def import_full_file(uow: UnitOfWork, path: Path, *, changed_by: str) -> dict[str, int]:
+    """Import an export of this product: the catalog as it was exported."""
+    from auskunft.catalog.service.dldb_full import import_full
+
+    return import_full(uow, _read_json(path), changed_by=changed_by)

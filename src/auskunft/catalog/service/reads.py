@@ -61,6 +61,11 @@ def revision(uow: UnitOfWork) -> int:
     return _repo(uow).revision()
 
 
+def mark_changed(uow: UnitOfWork) -> None:
+    """Move the catalog's revision (a new empty catalog is not seeded with the demo)."""
+    _repo(uow).bump_revision()
+
+
 def topics(uow: UnitOfWork) -> Sequence[t.Topic]:
     return _repo(uow).topics()
 
