@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from auskunft.catalog.service import reads as catalog
 from auskunft.core.config import Settings
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
 from tests.web.test_staff_login import PASSWORD, form_token, login
 
 HERBORN = "herborn-buergerbuero-rathaus"  # two counters, a 10-minute grid
@@ -77,6 +78,12 @@ def app(module_url: str) -> FastAPI:
     application = create_app(Settings(database_url=module_url, worker="off"))
     # Visits that began a moment ago are booked as if from three hours back (the lead time).
     begun = from_epoch_minutes(epoch_minutes(now()) // 10 * 10)
+    # A visit ends by midnight (the day is open until 24:00): in the last minutes of a day
+    # the visit began a little earlier, so that it still fits (found by a CI run at 23:59).
+    local = begun.astimezone(BERLIN)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=BERLIN)
+    if midnight - local < timedelta(minutes=40):
+        begun = (midnight - timedelta(minutes=40)).astimezone(UTC)
     earlier = now() - timedelta(hours=3)
     BOOKED["begun"] = _book(application, module_url, "Anna Anfang", begun, at=earlier)
     BOOKED["absent"] = _book(application, module_url, "Bert Fehlt", begun, at=earlier)

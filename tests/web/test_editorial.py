@@ -405,3 +405,35 @@ def test_service_pages_carry_json_ld_and_say_where_a_text_is_only_german(
     english = client.get(f"/leistungen/{SERVICE}", params={"lang": "en"}).text
     assert "This text exists only in German." not in english
     assert "<strong>in person</strong>" in english
+
+
+def test_the_worker_computes_the_vectors_of_a_published_change(
+    client: TestClient, module_url: str
+) -> None:
+    from sqlalchemy import select
+
+    from auskunft.catalog.service import reads
+    from auskunft.core.jobs.tables import Job
+    from auskunft.core.jobs.worker import run_due
+    from auskunft.search.model import dense
+    from auskunft.search.service.embeddings import EMBED_JOB, ensure_vectors, service_texts
+
+    service = "meldebescheinigung"
+    record = draft(client, "ed-anna", service)
+    record["summary"] = record["summary"] + " Auch als Online-Dienst mit dem Ausweis."
+    put(client, "ed-anna", record, service)
+    client.post(f"/api/v1/services/{service}/draft/submit", headers=as_("ed-anna"))
+    assert (
+        client.post(f"/api/v1/services/{service}/draft/approve", headers=as_("ed-ben")).status_code
+        == 200
+    )
+    engine = get_engine(module_url)
+    with UnitOfWork(engine) as uow:
+        kinds = uow.session.scalars(select(Job.kind).where(Job.kind == EMBED_JOB)).all()
+    assert kinds, "the publication asks the worker for the vectors"
+    if not dense.enabled():
+        pytest.skip("no dense model installed")
+    run_due(engine, Settings(database_url=module_url))  # what `auskunft worker` does
+    with UnitOfWork(engine) as uow:
+        row = reads.service(uow, service)
+        assert ensure_vectors(uow, service_texts([row]), max_compute=0) is not None

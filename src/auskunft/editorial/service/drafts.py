@@ -18,10 +18,12 @@ from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.audit import staff_acted
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from auskunft.core.jobs.queue import enqueue
 from auskunft.core.principal import Login, Role
 from auskunft.editorial import tables as t
 from auskunft.editorial.model.record import READ_ONLY, Known, check_record, fee_items
 from auskunft.editorial.repository import EditorialRepository
+from auskunft.search.service.embeddings import EMBED_JOB
 
 STATES = ("draft", "review", "scheduled")
 NOT_FOUND = ("Diese Leistung gibt es nicht.", "There is no such service.")
@@ -348,6 +350,9 @@ def _publish(uow: UnitOfWork, draft: t.Draft, now: datetime) -> None:
         now=now,
     )
     _repo(uow).delete(draft)
+    # The changed texts' dense vectors: computed by the background worker, in the cache
+    # before most processes rebuild their index.
+    enqueue(uow.session, EMBED_JOB, {"service": draft.service_id}, now=now)
 
 
 def publish_due(uow: UnitOfWork, now: datetime | None = None) -> list[str]:

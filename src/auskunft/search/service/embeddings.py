@@ -57,6 +57,10 @@ def missing_vectors(uow: UnitOfWork, texts: list[tuple[str, str]]) -> list[str]:
     return list(dict.fromkeys(sid for sid, h in hashes if h not in known))
 
 
+# The background worker's job that computes the vectors of changed services (search.jobs).
+EMBED_JOB = "search.embed"
+
+
 def ensure_vectors(
     uow: UnitOfWork,
     texts: list[tuple[str, str]],
