@@ -17,6 +17,7 @@ from auskunft.app import create_app
 from auskunft.core.config import Settings
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
 from auskunft.desk.tables import Contact
 from auskunft.telephony.model.queue_log import format_line
 from auskunft.telephony.service import calls
@@ -104,7 +105,8 @@ def log(client: TestClient, body: dict[str, Any]) -> None:
 
 
 def report(client: TestClient, path: str, **params: str) -> Any:
-    window = {"from": (NOW - timedelta(days=13)).date().isoformat(), "to": NOW.date().isoformat()}
+    today = NOW.astimezone(BERLIN).date()
+    window = {"from": (today - timedelta(days=13)).isoformat(), "to": today.isoformat()}
     r = client.get(
         f"/api/v1/statistics/{path}",
         params={**window, **params},
@@ -136,7 +138,9 @@ def test_a_repeat_call_about_the_same_service_makes_a_contact_unresolved(
 def test_contacts_by_channel_and_period(client: TestClient) -> None:
     by_day = report(client, "contacts", group="day", channel="counter")
     assert by_day["total"]["contacts"] == 1 and by_day["total"]["linked"] == 0
-    assert [row["period"] for row in by_day["rows"]] == [moment(3).date().isoformat()]
+    # Periods are local days (Berlin): near midnight the UTC date is another one.
+    local_day = moment(3).astimezone(BERLIN).date().isoformat()
+    assert [row["period"] for row in by_day["rows"]] == [local_day]
     by_month = report(client, "contacts", group="month", channel="115")
     assert sum(row["contacts"] for row in by_month["rows"]) == 5
     assert by_month["definition"] == {
