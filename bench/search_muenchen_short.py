@@ -15,7 +15,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from auskunft.bootstrap import open_catalog  # noqa: E402
 from auskunft.catalog.repository import CatalogRepository  # noqa: E402
-from auskunft.catalog.service.dldb_import import import_dldb  # noqa: E402
 from auskunft.core.db.uow import UnitOfWork  # noqa: E402
-from auskunft.search.service.embeddings import embed_missing  # noqa: E402
 from auskunft.search.service.engine import SearchEngine, answer_question  # noqa: E402
 from auskunft.search.service.evaluation import evaluate, read_cases  # noqa: E402
 from bench.baseline import PlainBM25  # noqa: E402
+from bench.search_bench import import_munich  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SETS = [ROOT / "bench" / "data" / "search_muenchen_short.jsonl"]
@@ -57,22 +55,10 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="print the misses of auskunft")
     args = parser.parse_args()
     sets = args.set or SETS
-    data = SHARED / "data" / "munich-sadb"
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine, _ = open_catalog(f"sqlite:///{tmp}/bench.sqlite3")
-        with UnitOfWork(engine) as uow:
-            import_dldb(
-                uow,
-                services_file=data / "services_de.json",
-                participant="muenchen",
-                locations_file=data / "locations_de.json",
-            )
-            uow.commit()
-            t0 = time.perf_counter()
-            if os.environ.get("AUSKUNFT_SEARCH_DENSE") != "off":
-                embed_missing(uow)
-            out["embed_s"] = round(time.perf_counter() - t0, 1)
+        out["embed_s"] = round(import_munich(engine), 1)
         search = SearchEngine(engine)
         search.snapshot()
         os.environ["AUSKUNFT_SEARCH_DENSE"] = "off"

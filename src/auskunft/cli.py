@@ -265,7 +265,7 @@ def import_(
 ) -> None:  # fmt: skip
     """Import the demo catalog again, or a DLDB export (idempotent)."""
     from auskunft.catalog.service.demo import import_demo_catalog
-    from auskunft.catalog.service.dldb_import import import_dldb, import_full_file, is_full_export
+    from auskunft.catalog.service.dldb_import import import_dldb, import_full_file
 
     fmt = fmt or ("dldb" if file else "demo")
     with work() as uow:
@@ -274,9 +274,9 @@ def import_(
                 if file:
                     raise click.UsageError("--format demo liest keine Datei.")
                 counts: dict[str, Any] = import_demo_catalog(uow, progress=step)
-            elif file and is_full_export(file):
+            elif file and (full := import_full_file(uow, file, changed_by="import:dldb")):
                 # An export of this product: the catalog as it was, no participant needed.
-                counts = import_full_file(uow, file, changed_by="import:dldb")
+                counts = full
             else:
                 if not file or not participant:
                     raise click.UsageError("--format dldb braucht FILE und --participant.")

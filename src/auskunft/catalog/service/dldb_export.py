@@ -64,7 +64,10 @@ def export_catalog(uow: UnitOfWork, participant: str | None = None) -> dict[str,
     for link in session.scalars(select(t.ServiceLocation)):
         offered.setdefault(link.service_id, []).append(link)
     authorities = list(repo.authority_rows())
-    handles = {(k.kind): a for a in sorted(authorities, key=lambda a: a.id) for k in a.kinds}
+    handles: dict[str, t.Authority] = {}
+    for authority in sorted(authorities, key=lambda a: a.id):  # ties: the smallest id, as
+        for k in authority.kinds:  # the jurisdiction decides them
+            handles.setdefault(k.kind, authority)
     entries = []
     for row in services:
         office = handles.get(row.kind)

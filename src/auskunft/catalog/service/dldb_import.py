@@ -371,15 +371,10 @@ def _link_locations(
             link.appointment = allowed
 
 
-def is_full_export(path: Path) -> bool:
-    """Whether a file is an export of this product (`x-auskunft`), not a plain DLDB file."""
-    from auskunft.catalog.service.dldb_full import is_full_export as full
+def import_full_file(uow: UnitOfWork, path: Path, *, changed_by: str) -> dict[str, int] | None:
+    """Import an export of this product (`x-auskunft`): the catalog as it was exported.
+    None, and nothing written, when the file is a plain DLDB file."""
+    from auskunft.catalog.service.dldb_full import import_full, is_full_export
 
-    return full(_read_json(path))
-
-
-def import_full_file(uow: UnitOfWork, path: Path, *, changed_by: str) -> dict[str, int]:
-    """Import an export of this product: the catalog as it was exported."""
-    from auskunft.catalog.service.dldb_full import import_full
-
-    return import_full(uow, _read_json(path), changed_by=changed_by)
+    raw = _read_json(path)
+    return import_full(uow, raw, changed_by=changed_by) if is_full_export(raw) else None

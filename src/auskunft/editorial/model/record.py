@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from auskunft.core.errors import InvalidInput
-from auskunft.editorial.model.texts import strip_markup
+from auskunft.core.markdown import strip_markup
 
 # Sizes: a service page is read on the phone while a caller waits; nothing legitimate
 # comes near these, and a megabyte of text is refused, not stored.

@@ -1,13 +1,10 @@
-"""Editors' texts: the Markdown helpers (`core.markdown`) and a readable word-level
-difference of two versions."""
+"""A readable word-level difference of two versions of an editor's text."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass
-
-from auskunft.core.markdown import LINK_SCHEMES, RENDERED_TAGS, render_markdown, strip_markup
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,3 @@ def shown_value(value: object) -> str:
     if isinstance(value, dict):
         return " · ".join(f"{k}: {shown_value(v)}" for k, v in value.items() if v not in (None, ""))
     return str(value)
-
-
-__all__ = ["LINK_SCHEMES", "RENDERED_TAGS", "Piece", "render_markdown", "shown_value",
-           "strip_markup", "word_diff"]  # fmt: skip

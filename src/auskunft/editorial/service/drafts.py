@@ -53,14 +53,13 @@ def may_edit(login: Login, participant: str) -> bool:
 
 def known(uow: UnitOfWork) -> Known:
     """The catalog's ids that a record may refer to."""
-    authorities = {a.id: a.participant for a in catalog_reads.authorities(uow)}
-    kinds = {k for a in catalog_reads.authorities(uow) for k in a.kinds}
+    offices = catalog_reads.authorities(uow)
     return Known(
         topics={x.id for x in catalog_reads.topics(uow)},
         participants=catalog_reads.participant_ids(uow),
         areas={a.id for a in catalog_reads.areas(uow)},
-        authorities=authorities,
-        kinds=kinds,
+        authorities={a.id: a.participant for a in offices},
+        kinds={k for a in offices for k in a.kinds},
     )
 
 
@@ -471,5 +470,4 @@ def reviewed_unchanged(
         )
     editing.mark_reviewed(uow, service_id, by=login.username, today=today)
     staff_acted(uow, login, "service.reviewed", "service", service_id)
-    shown = view(service_id, row, draft, uow)
-    return shown
+    return view(service_id, row, draft, uow)

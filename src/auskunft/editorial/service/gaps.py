@@ -186,7 +186,7 @@ def take_up(
     if gap is None or gap.sessions < SHOWN_FROM_SESSIONS:
         raise NotFound("Diese Lücke gibt es nicht.", message_en="There is no such gap.")
     current = drafts.open_draft(uow, login, service_id)
-    body = {k: v for k, v in current.items()}
+    body = dict(current)
     field = "keywords" if as_ == "keyword" else "questions"
     if gap.query not in body[field]:
         body[field] = [*body[field], gap.query]

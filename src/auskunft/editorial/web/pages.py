@@ -15,11 +15,12 @@ from starlette.datastructures import FormData
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.errors import AuskunftError, InvalidInput
 from auskunft.core.hours import BERLIN
+from auskunft.core.markdown import render_markdown
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, check_csrf, component, require
 from auskunft.core.web.render import english, render
 from auskunft.editorial.model.gaps import CHANNELS
-from auskunft.editorial.model.texts import render_markdown, shown_value, word_diff
+from auskunft.editorial.model.texts import shown_value, word_diff
 from auskunft.editorial.service import drafts, gaps, overview
 from auskunft.editorial.web.forms import form_of, record_of
 from auskunft.search.service.engine import SearchEngine
@@ -72,17 +73,16 @@ def _today() -> Any:
 
 def _choices(uow: Uow, login: Login) -> dict[str, Any]:
     participants = catalog_reads.participants(uow)
+    offices = catalog_reads.authorities(uow)
     return {
         "topics": [(x.id, x.name) for x in catalog_reads.topics(uow)],
         "participants": sorted(
             ((pid, name) for pid, (name, _) in participants.items() if drafts.may_edit(login, pid)),
             key=lambda p: p[1],
         ),
-        "kinds": sorted(drafts.known(uow).kinds),
+        "kinds": sorted({k for a in offices for k in a.kinds}),
         "areas": [(a.id, a.name) for a in catalog_reads.areas(uow)],
-        "authorities": sorted(
-            ((a.id, a.name) for a in catalog_reads.authorities(uow)), key=lambda p: p[1]
-        ),
+        "authorities": sorted(((a.id, a.name) for a in offices), key=lambda p: p[1]),
     }
 
 

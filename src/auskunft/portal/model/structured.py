@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-AREA_TYPES = {"gemeinde": "City", "kreisfreie-stadt": "City", "kreis": "AdministrativeArea",
-              "land": "State", "bund": "Country"}  # fmt: skip
-
 
 def government_service(
     record: dict[str, Any],
