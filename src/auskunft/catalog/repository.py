@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from auskunft.catalog import tables as t
 from auskunft.catalog.model.entities import Area, Authority
+
+# Change notes kept for indexes that lag behind (a process asks every 2 s); older ones go.
+CHANGES_KEPT = 1000
+CHANGES_PRUNED_EVERY = 100
 
 
 class CatalogRepository:
@@ -143,12 +147,39 @@ class CatalogRepository:
     def flush(self) -> None:
         self.session.flush()
 
-    def bump_revision(self) -> None:
-        """Mark the catalog as changed, so every search index rebuilds."""
-        changed = self.session.execute(
+    def bump_revision(self, scope: str = "all", service_ids: Sequence[str] = ()) -> int:
+        """Mark the catalog as changed and note what changed (`catalog_changes`): the
+        services named (scope "services"), the offices, or everything (an import).
+
+        Every search index reads the notes after its own revision and updates only what
+        they name. Notes older than CHANGES_KEPT revisions are pruned here.
+        """
+        revision = self.session.scalar(
             update(t.CatalogState)
             .where(t.CatalogState.id == 1)
             .values(revision=t.CatalogState.revision + 1)
+            .returning(t.CatalogState.revision)
         )
-        if not changed.rowcount:  # type: ignore[attr-defined]
+        if revision is None:
             self.session.add(t.CatalogState(id=1, revision=1))
+            revision = 1
+        if scope == "services":
+            for service_id in sorted(set(service_ids)):
+                self.session.add(
+                    t.CatalogChange(revision=revision, scope=scope, service_id=service_id)
+                )
+        else:
+            self.session.add(t.CatalogChange(revision=revision, scope=scope))
+        if revision % CHANGES_PRUNED_EVERY == 0:
+            self.session.execute(
+                delete(t.CatalogChange).where(t.CatalogChange.revision <= revision - CHANGES_KEPT)
+            )
+        return int(revision)
+
+    def changes_after(self, revision: int, until: int) -> Sequence[t.CatalogChange]:
+        """The notes of the revisions after `revision` up to `until`."""
+        return self.session.scalars(
+            select(t.CatalogChange)
+            .where(t.CatalogChange.revision > revision, t.CatalogChange.revision <= until)
+            .order_by(t.CatalogChange.revision)
+        ).all()

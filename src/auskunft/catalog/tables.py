@@ -62,6 +62,12 @@ class Authority(Base):
     web: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     opening_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Days the office is closed besides public holidays: [{"day": "2026-12-24", "reason": ...}].
+    closures: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    # Where forwarded concerns go by e-mail when the office has no accounts (else `email`).
+    concern_email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Moves with every edit: a stale save is refused (editorial office pages).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     kinds: Mapped[list[AuthorityKind]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -190,6 +196,21 @@ class ServiceVersion(Base):
     # so that any version can be restored; None for imports before the editorial pages.
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     record: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class CatalogChange(Base):
+    """What one revision changed: one service ("services"), the offices, or everything.
+
+    A search index that knows its revision reads the rows after it and updates only the
+    services named; an "all" row (an import) rebuilds it. Old rows are pruned on write.
+    """
+
+    __tablename__ = "catalog_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    revision: Mapped[int] = mapped_column(Integer, index=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    service_id: Mapped[str | None] = mapped_column(String(120))
 
 
 class CatalogState(Base):

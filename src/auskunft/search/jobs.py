@@ -9,18 +9,31 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.registry import Registry
 from auskunft.search.model import dense
-from auskunft.search.service.embeddings import EMBED_JOB, embed_missing
+from auskunft.search.service.embeddings import (
+    EMBED_JOB,
+    embed_missing,
+    ensure_vectors,
+    service_texts,
+)
 
 
 def embed(engine: Engine, settings: Any, kind: str, payload: dict[str, Any], now: datetime) -> None:
-    """Compute the vectors every service lacks (a publication's few texts)."""
+    """Compute the vectors of the published service (or, without one named, of every
+    service that lacks them)."""
     if not dense.enabled():
         return
     with UnitOfWork(engine) as uow:
-        embed_missing(uow)
+        service = payload.get("service")
+        if isinstance(service, str):
+            rows = catalog_reads.services_by_id(uow, [service])
+            ensure_vectors(uow, service_texts(rows.values()))
+            uow.commit()
+        else:
+            embed_missing(uow)
 
 
 def setup(registry: Registry) -> None:

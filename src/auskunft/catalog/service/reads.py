@@ -61,6 +61,33 @@ def revision(uow: UnitOfWork) -> int:
     return _repo(uow).revision()
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What the revisions after one an index knows changed: everything (`full`), or only
+    the services named (published, edited, unpublished) and perhaps the offices."""
+
+    full: bool
+    services: frozenset[str] = frozenset()
+    offices: bool = False
+
+
+def changes_after(uow: UnitOfWork, revision: int, until: int) -> Changes:
+    """The changes of the revisions after `revision` up to `until`; `full` when any of them
+    was an import or its note is gone (pruned, or written before notes were kept)."""
+    if until < revision:
+        return Changes(full=True)
+    notes = _repo(uow).changes_after(revision, until)
+    if len({n.revision for n in notes}) != until - revision:
+        return Changes(full=True)
+    if any(n.scope == "all" for n in notes):
+        return Changes(full=True)
+    return Changes(
+        full=False,
+        services=frozenset(n.service_id for n in notes if n.service_id),
+        offices=any(n.scope == "offices" for n in notes),
+    )
+
+
 def mark_changed(uow: UnitOfWork) -> None:
     """Move the catalog's revision (a new empty catalog is not seeded with the demo)."""
     _repo(uow).bump_revision()
@@ -76,6 +103,11 @@ def areas(uow: UnitOfWork) -> list[Area]:
 
 def authorities(uow: UnitOfWork) -> list[Authority]:
     return _repo(uow).authorities()
+
+
+def authority_rows(uow: UnitOfWork) -> Sequence[t.Authority]:
+    """Every authority with its address and hours, by id."""
+    return _repo(uow).authority_rows()
 
 
 def authority(uow: UnitOfWork, authority_id: str) -> t.Authority | None:

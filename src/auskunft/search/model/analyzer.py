@@ -8,6 +8,7 @@ English; a query word is tried with both, since a caller may write either.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import tomllib
@@ -16,6 +17,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from heapq import merge
 from importlib import resources
 from typing import Any
 
@@ -229,6 +231,27 @@ class Vocabulary:
         for w in self.words:
             self._by_length.setdefault(len(w), []).append(w)
         self._split_cache: dict[str, tuple[str, ...] | None] = {}
+
+    def with_words(self, surface_words: Iterable[str]) -> Vocabulary:
+        """This vocabulary and some more words (an edited service's), without re-reading
+        the others: the lists and sets are copied, the big ones only once each."""
+        new = sorted(w for w in set(surface_words) if not self._listed(w))
+        if not new:
+            return self
+        other = copy.copy(self)
+        other.words = list(merge(self.words, new))
+        stems = {stem for w in new if len(stem := self.stemmer.de(w)) >= MIN_PART + 1}
+        other.stems = self.stems | stems
+        other.known = self.known | set(new) | stems
+        other._by_length = dict(self._by_length)
+        for w in new:
+            other._by_length[len(w)] = [*other._by_length.get(len(w), ()), w]
+        other._split_cache = {}
+        return other
+
+    def _listed(self, word: str) -> bool:
+        at = bisect_left(self.words, word)
+        return at < len(self.words) and self.words[at] == word
 
     def split(self, word: str) -> tuple[str, ...] | None:
         """Split a compound into known words (with linking elements), or None."""

@@ -11,6 +11,7 @@ docs/search.md gives the measurements behind this choice.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -116,13 +117,74 @@ class SearchIndex:
         )
         self._participants = {p: i for i, p in enumerate(participants)}
         postings = Postings(docs, self.stemmer, self.stopwords)
+        self._postings = postings
+        # Documents changed since this index was built (`updated`): their postings here
+        # no longer count (`_stale`), an overlay's do, at `_over_at`; gone ones stay out.
+        self._base: SearchIndex = self
+        self._over: Postings | None = None
+        self._over_at = np.zeros(0, dtype=np.int64)
+        self._stale: npt.NDArray[np.bool_] | None = None
+        self._gone: npt.NDArray[np.bool_] | None = None
+        self._position: dict[str, int] | None = None
         self.vocabulary = postings.vocabulary
         self._term_ids = postings.term_ids
-        self._doc, self._impact, self._offsets = postings.doc, postings.impact, postings.offsets
-        self._phrase_doc, self._phrase_len = postings.phrase_doc, postings.phrase_len
-        self._phrase_is_name = postings.phrase_is_name
-        self._phrase_of_term = postings.phrase_of_term
-        self._phrase_offsets = postings.phrase_offsets
+
+    @property
+    def stale(self) -> npt.NDArray[np.bool_] | None:
+        """Per position, whether the built postings there no longer count (None: none)."""
+        return self._stale
+
+    def positions(self, keys: Sequence[str]) -> list[int]:
+        """The index positions of these keys (each must be indexed)."""
+        if self._position is None:
+            self._position = {k: i for i, k in enumerate(self.keys)}
+        return [self._position[k] for k in keys]
+
+    @property
+    def changed(self) -> int:
+        """How many documents the overlay holds (0: as built)."""
+        return int(self._over_at.size)
+
+    def updated(self, docs: Sequence[IndexDoc], removed: Iterable[str] = ()) -> SearchIndex:
+        """A new index: this one's base as built, with `docs` (every document changed
+        since the base was built, in their current form) laid over it and `removed` left
+        out. Costs the size of the change, not of the catalog; this index stays as it is
+        (questions in flight keep reading it).
+        """
+        base = self._base
+        other = copy.copy(base)
+        position = {k: i for i, k in enumerate(base.keys)}
+        keys = list(base.keys)
+        participants = dict(base._participants)
+        participant_of = base._participant_of.copy()
+        at: list[int] = []
+        for doc in docs:
+            i = position.get(doc.key)
+            if i is None:
+                i = len(keys)
+                keys.append(doc.key)
+                position[doc.key] = i
+                participant_of = np.append(participant_of, np.int32(-1))
+            pid = participants.setdefault(doc.participant, len(participants))
+            participant_of[i] = pid
+            at.append(i)
+        stale = np.zeros(len(keys), dtype=np.bool_)
+        stale[at] = True
+        gone = np.zeros(len(keys), dtype=np.bool_)
+        for key in removed:
+            i = position.get(key)
+            if i is not None and not stale[i]:
+                gone[i] = stale[i] = True
+                participant_of[i] = -1
+        over = Postings(docs, base.stemmer, base.stopwords, base=base._postings) if docs else None
+        other.keys, other.size = keys, len(keys)
+        other._participants, other._participant_of = participants, participant_of
+        other._over, other._over_at = over, np.array(at, dtype=np.int64)
+        other._stale, other._gone = stale, gone
+        other._position = position
+        if over is not None:
+            other.vocabulary, other._term_ids = over.vocabulary, over.term_ids
+        return other
 
     def phrase_coverage(self, analysis: Analysis) -> FloatArray | None:
         """Per document, the largest share of the question's words covered by one of its phrases."""
@@ -134,27 +196,16 @@ class SearchIndex:
             for term, _ in slot
         } | analysis.part_terms
         ids = {tid for term in terms if (tid := self._term_ids.get(term)) is not None}
-        if not ids or self._phrase_doc.size == 0:
-            return None
-        candidates = np.concatenate(
-            [
-                self._phrase_of_term[self._phrase_offsets[t] : self._phrase_offsets[t + 1]]
-                for t in ids
-            ]
-        )
-        if candidates.size == 0:
-            return None
-        phrase, hits = np.unique(candidates, return_counts=True)
-        complete = phrase[hits == self._phrase_len[phrase]]
-        if complete.size == 0:
+        if not ids:
             return None
         groups = max(sum(1 for g in analysis.groups if any(s for a in g for s in a)), 1)
-        coverage = np.zeros(self.size, dtype=np.float32)
-        share = np.minimum(self._phrase_len[complete] / groups, 1.0).astype(np.float32)
-        # A question that contains a service's whole name is about it, however much
-        # else the caller says (catalogs without keywords name services tersely).
-        share = np.where(self._phrase_is_name[complete], np.maximum(share, NAME_SHARE), share)
-        np.maximum.at(coverage, self._phrase_doc[complete], share)
+        coverage = _phrase_hits(self._postings, ids, groups, self.size, None)
+        if coverage is not None and self._stale is not None:
+            coverage[self._stale] = 0.0
+        if self._over is not None:
+            more = _phrase_hits(self._over, ids, groups, self.size, self._over_at)
+            if more is not None:
+                coverage = more if coverage is None else np.maximum(coverage, more)
         return coverage
 
     # -- query ------------------------------------------------------------------
@@ -275,15 +326,29 @@ class SearchIndex:
 
     def _slot_scores(self, slot: Slot) -> FloatArray | None:
         best: FloatArray | None = None
-        for term, weight in slot:
-            tid = self._term_ids.get(term)
-            if tid is None:
+        postings = self._postings
+        known = postings.offsets.size - 1
+        tids = [
+            (tid, weight) for term, weight in slot if (tid := self._term_ids.get(term)) is not None
+        ]
+        for tid, weight in tids:
+            if tid >= known:
                 continue
-            lo, hi = self._offsets[tid], self._offsets[tid + 1]
+            lo, hi = postings.offsets[tid], postings.offsets[tid + 1]
             if best is None:
                 best = np.zeros(self.size, dtype=np.float32)
-            docs = self._doc[lo:hi]
-            np.maximum.at(best, docs, self._impact[lo:hi] * weight)
+            np.maximum.at(best, postings.doc[lo:hi], postings.impact[lo:hi] * weight)
+        if best is not None and self._stale is not None:
+            best[self._stale] = 0.0
+        over = self._over
+        if over is not None:
+            for tid, weight in tids:
+                lo, hi = over.offsets[tid], over.offsets[tid + 1]
+                if lo == hi:
+                    continue
+                if best is None:
+                    best = np.zeros(self.size, dtype=np.float32)
+                np.maximum.at(best, self._over_at[over.doc[lo:hi]], over.impact[lo:hi] * weight)
         return best
 
     def group_scores(
@@ -377,6 +442,8 @@ class SearchIndex:
                 fused = np.where(total > 0, np.maximum(fused, 2 * MIN_SCORE), fused)
             keep = ((total > 0) | (alone & (z >= DENSE_ONLY_Z))) & (fused > MIN_SCORE)
             total = np.where(keep, fused, 0.0).astype(np.float32)
+        if self._gone is not None:
+            total[self._gone] = 0.0
         if participant is not None:
             pid = self._participants.get(participant)
             if pid is None:
@@ -418,6 +485,42 @@ class SearchIndex:
                 best = max(best, matched / len(alternative))
             covered += best
         return covered
+
+
+def _phrase_hits(
+    postings: Postings,
+    ids: set[int],
+    groups: int,
+    size: int,
+    at: npt.NDArray[np.int64] | None,
+) -> FloatArray | None:
+    """Per document (at its index position), the largest share of the question's words
+    that one of its phrases in `postings` covers; None when no phrase is complete."""
+    if postings.phrase_doc.size == 0:
+        return None
+    known = postings.phrase_offsets.size - 1
+    lists = [
+        postings.phrase_of_term[postings.phrase_offsets[t] : postings.phrase_offsets[t + 1]]
+        for t in ids
+        if t < known
+    ]
+    if not lists:
+        return None
+    candidates = np.concatenate(lists)
+    if candidates.size == 0:
+        return None
+    phrase, hits = np.unique(candidates, return_counts=True)
+    complete = phrase[hits == postings.phrase_len[phrase]]
+    if complete.size == 0:
+        return None
+    coverage = np.zeros(size, dtype=np.float32)
+    share = np.minimum(postings.phrase_len[complete] / groups, 1.0).astype(np.float32)
+    # A question that contains a service's whole name is about it, however much
+    # else the caller says (catalogs without keywords name services tersely).
+    share = np.where(postings.phrase_is_name[complete], np.maximum(share, NAME_SHARE), share)
+    docs = postings.phrase_doc[complete]
+    np.maximum.at(coverage, at[docs] if at is not None else docs, share)
+    return coverage
 
 
 __all__ = ["FIELDS", "Evidence", "IndexDoc", "SearchIndex"]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from auskunft.search.model.analyzer import Stemmer, Vocabulary, words
 
@@ -82,14 +83,30 @@ class TermMaker:
 class Postings:
     """Impacts per term (CSR: offsets into doc ids and impacts) and phrases per document."""
 
-    def __init__(self, docs: Sequence[IndexDoc], stemmer: Stemmer, stopwords: set[str]) -> None:
+    def __init__(
+        self,
+        docs: Sequence[IndexDoc],
+        stemmer: Stemmer,
+        stopwords: set[str],
+        base: Postings | None = None,
+    ) -> None:
         self.stemmer = stemmer
         self.stopwords = stopwords
         self.size = len(docs)
-        self.build(docs)
+        # Per field: the mean length and each term's document frequency (what BM25 weighs
+        # by), kept so that an overlay of a few edited documents scores like the rest.
+        self.avg_len = np.zeros(len(FIELDS), dtype=np.float32)
+        self.df: list[npt.NDArray[np.float32]] = []
+        self.term_ids: dict[str, int] = {}
+        self.build(docs, base)
 
-    def build(self, docs: Sequence[IndexDoc]) -> None:
-        """Count words per (field, document) in Python, everything after that in NumPy."""
+    def build(self, docs: Sequence[IndexDoc], base: Postings | None = None) -> None:
+        """Count words per (field, document) in Python, everything after that in NumPy.
+
+        With `base`, these are a few changed documents laid over a built index: they
+        share its term numbering (new terms are numbered after its own), its vocabulary
+        (plus their new words) and its statistics, so their impacts are comparable.
+        """
         names = list(FIELDS)
         english = [FIELDS[f].language == "en" for f in names]
         word_ids: list[dict[str, int]] = [{}, {}]  # German, English surface words
@@ -106,12 +123,14 @@ class Postings:
                 seg_len[d, f] = len(found)
                 tokens.extend(found)
 
-        self.vocabulary = Vocabulary(
-            (w for w in word_ids[0] if len(w) >= 3 and not w.isdigit()), self.stemmer
-        )
+        german = (w for w in word_ids[0] if len(w) >= 3 and not w.isdigit())
+        if base is None:
+            self.vocabulary = Vocabulary(german, self.stemmer)
+        else:
+            self.vocabulary = base.vocabulary.with_words(german)
         maker = TermMaker(self.stemmer, self.stopwords)
         maker.vocabulary = self.vocabulary
-        term_ids: dict[str, int] = {}
+        term_ids: dict[str, int] = dict(base.term_ids) if base is not None else {}
         # word -> terms (its stem, plus compound parts at a lower weight), as CSR.
         n_de = len(word_ids[0])
         map_ptr, map_term, map_weight = [0], [], []
@@ -167,17 +186,26 @@ class Postings:
         # that every service lists among its documents ("Reisepass") is common in
         # the body but rare, and telling, among names.
         impact = np.zeros(f_tf.size, dtype=np.float32)
+        total = base.size if base is not None else self.size
         for f, name in enumerate(names):
             spec = FIELDS[name]
             sel = f_field == f
             lengths = seg_len[:, f].astype(np.float32)
-            avg = float(lengths.mean()) if self.size else 0.0
+            t_f, d_f = f_term[sel], f_doc[sel]
+            df = np.bincount(t_f, minlength=n_terms).astype(np.float64)
+            if base is None:
+                avg = float(lengths.mean()) if self.size else 0.0
+                self.df.append(df.astype(np.float32))
+            else:
+                # The base's statistics; a term it does not know counts as often as here.
+                avg = float(base.avg_len[f]) or (float(lengths.mean()) if self.size else 0.0)
+                known = base.df[f] if f < len(base.df) else np.zeros(0, dtype=np.float32)
+                df[: known.size] = np.where(known > 0, known, df[: known.size])
+            self.avg_len[f] = avg
             if avg == 0.0 or not sel.any():
                 continue
-            t_f, d_f = f_term[sel], f_doc[sel]
             tfn = f_tf[sel] / ((1.0 - spec.b) + spec.b * (lengths[d_f] / avg))
-            df = np.bincount(t_f, minlength=n_terms).astype(np.float64)
-            idf = np.log1p((self.size - df + 0.5) / (df + 0.5))
+            idf = np.log1p(np.maximum(total - df + 0.5, 0.5) / (df + 0.5))
             impact[sel] = spec.weight * idf[t_f] * tfn * (K1 + 1) / (K1 + tfn)
 
         key3 = f_term * n + f_doc

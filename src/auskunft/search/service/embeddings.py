@@ -41,9 +41,16 @@ def service_texts(rows: Iterable[catalog_reads.ServiceRow]) -> list[tuple[str, s
     return out
 
 
+# Up to this many texts are looked up by hash; more read the whole table once.
+LOOKUP_BY_HASH = 500
+
+
 def _stored(uow: UnitOfWork, wanted: set[str]) -> dict[str, bytes]:
     known: dict[str, bytes] = {}
-    rows = uow.session.execute(select(t.Embedding.text_hash, t.Embedding.vector))
+    query = select(t.Embedding.text_hash, t.Embedding.vector)
+    if len(wanted) <= LOOKUP_BY_HASH:
+        query = query.where(t.Embedding.text_hash.in_(sorted(wanted)))
+    rows = uow.session.execute(query)
     for h, blob in rows:
         if h in wanted:
             known[h] = blob

@@ -36,6 +36,10 @@ REVISION_CHECK_SECONDS = 2.0
 MAX_BLOCKING_VECTORS = 16
 # Weight of the closest typical question beside the passage in the dense signal.
 QUESTION_SHARE = 0.6
+# Services changed since an index was built that are laid over it (`SearchIndex.updated`)
+# before it is built whole again: at least this many, or this share of the catalog.
+OVERLAY_MIN = 200
+OVERLAY_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,10 @@ class Snapshot:
     participants: set[str]
     # Dense vectors, when the model is available.
     vectors: Vectors | None = None
+    # Services changed since the index was built whole (laid over it), and the vectors
+    # of that build.
+    changed: frozenset[str] = frozenset()
+    base_vectors: Vectors | None = None
 
 
 def _standardised(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -238,10 +246,82 @@ class SearchEngine:
         with self._lock:
             with UnitOfWork(self.engine) as uow:
                 revision = catalog_reads.revision(uow)
-                if self._snapshot is None or self._snapshot.revision != revision:
-                    self._snapshot = self._build(uow, revision)
+                current = self._snapshot
+                if current is None or current.revision != revision:
+                    fresh = self._update(uow, current, revision) if current is not None else None
+                    current = fresh or self._build(uow, revision)
+                    self._snapshot = current
             self._checked_at = time.monotonic()
-            return self._snapshot
+            return current
+
+    def _update(self, uow: UnitOfWork, old: Snapshot, revision: int) -> Snapshot | None:
+        """The snapshot of `revision` from the one before, when the revisions between only
+        published, edited or unpublished single services (or changed offices): those
+        services are laid over the built index. None: build it whole."""
+        changes = catalog_reads.changes_after(uow, old.revision, revision)
+        if changes.full:
+            return None
+        changed = old.changed | changes.services
+        if len(changed) > max(OVERLAY_MIN, OVERLAY_SHARE * old.index.size):
+            return None
+        rows = catalog_reads.services_by_id(uow, sorted(changed))
+        live = [rows[k] for k in sorted(changed) if k in rows and rows[k].published]
+        removed = [k for k in sorted(changed) if k not in rows or not rows[k].published]
+        index = old.index
+        services = old.services
+        if changes.services:
+            topics = {x.id: f"{x.name} {x.name_en}" for x in catalog_reads.topics(uow)}
+            index = index.updated(service_documents(live, topics), removed)
+            services = dict(old.services)
+            for key in removed:
+                services.pop(key, None)
+            for s in live:
+                services[s.id] = ServiceMeta(s.id, s.name, s.kind, s.participant_id, s.appointment)
+        vectors = old.vectors
+        if changes.services and old.base_vectors is not None:
+            vectors = self._overlaid_vectors(uow, old.base_vectors, index, live)
+        return Snapshot(
+            revision=revision,
+            index=index,
+            vectors=vectors,
+            services=services,
+            jurisdiction=Jurisdiction.build(
+                catalog_reads.areas(uow),
+                catalog_reads.authorities(uow),
+                catalog_reads.responsibilities(uow),
+            ),
+            participants=catalog_reads.participant_ids(uow),
+            changed=changed,
+            base_vectors=old.base_vectors,
+        )
+
+    def _overlaid_vectors(
+        self,
+        uow: UnitOfWork,
+        base: Vectors,
+        index: SearchIndex,
+        live: list[catalog_reads.ServiceRow],
+    ) -> Vectors | None:
+        """The built index's vectors without the changed services' rows, and theirs."""
+        texts = service_texts(live)
+        found = ensure_vectors(uow, texts, max_compute=MAX_BLOCKING_VECTORS) if texts else []
+        if found is None:
+            self._fill_in_background()
+            return None
+        uow.commit()
+        stale = index.stale
+        keep = ~stale[base.owner] if stale is not None else np.ones(base.owner.size, bool)
+        position = index.positions([sid for sid, _ in texts])
+        return Vectors(
+            np.vstack([base.matrix[keep], *([np.stack(found)] if found else [])]),
+            np.concatenate([base.owner[keep], np.array(position, dtype=np.int64)]),
+            np.concatenate(
+                [
+                    base.is_question[keep],
+                    np.array([t.startswith(dense.QUESTION_MARK) for _, t in texts], dtype=bool),
+                ]
+            ),
+        )
 
     def _build(self, uow: UnitOfWork, revision: int) -> Snapshot:
         """Read the catalog once and build index, vectors and jurisdiction from it."""
@@ -251,10 +331,12 @@ class SearchEngine:
         areas = catalog_reads.areas(uow)
         places = [a.name.split()[-1] for a in areas if a.type in MUNICIPAL_TYPES]
         index = SearchIndex(service_documents(rows, topics), place_names=places)
+        vectors = self._vectors(uow, rows, index.keys) if dense.enabled() else None
         return Snapshot(
             revision=revision,
             index=index,
-            vectors=self._vectors(uow, rows, index.keys) if dense.enabled() else None,
+            vectors=vectors,
+            base_vectors=vectors,
             services={
                 s.id: ServiceMeta(s.id, s.name, s.kind, s.participant_id, s.appointment)
                 for s in rows
