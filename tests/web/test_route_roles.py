@@ -553,6 +553,27 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/services/{service_id}/history/{number}/restore"): Case(
         api(*EDITORIAL), path="/api/v1/services/{service}/history/999999/restore", ok=(404,)
     ),
+    ("GET", "/api/v1/editorial/offices"): Case(api(*EDITORIAL)),
+    ("GET", "/api/v1/authorities/{authority_id}/record"): Case(
+        api(*EDITORIAL, participant=True), path="/api/v1/authorities/{office}/record"
+    ),
+    ("PUT", "/api/v1/authorities/{authority_id}/record"): Case(
+        api(*EDITORIAL, participant=True),
+        path="/api/v1/authorities/{office}/record",
+        json={"version": 0},
+        ok=UNPROCESSABLE,
+    ),
+    ("GET", "/redaktion/stellen"): Case(page(*EDITORIAL)),
+    ("GET", "/redaktion/stellen/{authority_id}"): Case(
+        page(*EDITORIAL, participant=True), path="/redaktion/stellen/{office}"
+    ),
+    ("POST", "/redaktion/stellen/{authority_id}"): Case(
+        page(*EDITORIAL, participant=True),
+        path="/redaktion/stellen/{office}",
+        form={},
+        csrf="staff",
+        ok=UNPROCESSABLE,
+    ),
     ("GET", "/api/v1/editorial/gaps"): Case(api(*EDITORIAL)),
     ("GET", "/api/v1/editorial/services"): Case(api(*EDITORIAL)),
     ("POST", "/api/v1/services/{service_id}/reviewed"): Case(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -102,6 +102,7 @@ class OpeningStatus:
     closes_at: datetime | None = None
     opens_at: datetime | None = None
     holiday: str | None = None  # today's public holiday, when the office is closed for it
+    closure: str | None = None  # the reason of the office's own closure day today
 
 
 def opening_status(
@@ -141,11 +142,28 @@ def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=BERLIN)
 
 
-def opening_view(weekly: WeeklyHours, english: bool, now: datetime | None = None) -> dict[str, Any]:
-    """Whether a place is open now (honouring holidays) and its week, as pages show them."""
-    status = opening_status(
-        weekly, now or datetime.now(BERLIN), public_holidays(language="en" if english else "de")
-    )
+def opening_view(
+    weekly: WeeklyHours,
+    english: bool,
+    now: datetime | None = None,
+    closures: Mapping[date, str] | None = None,
+) -> dict[str, Any]:
+    """Whether a place is open now (honouring holidays and its own closure days, named by
+    their reason) and its week, as pages show them."""
+    holiday = public_holidays(language="en" if english else "de")
+    closed = dict(closures or {})
+    fallback = "closed" if english else "geschlossen"
+
+    def day_off(day: date) -> str | None:
+        if day in closed:
+            return closed[day] or fallback
+        return holiday(day)
+
+    moment = now or datetime.now(BERLIN)
+    status = opening_status(weekly, moment, day_off if closed else holiday)
+    today = (moment.astimezone(BERLIN) if moment.tzinfo else moment).date()
+    if today in closed:
+        status = replace(status, holiday=None, closure=closed[today] or fallback)
     return {"status": status, "weekly": weekly.to_mapping()}
 
 

@@ -159,8 +159,11 @@ def compose(
 
 
 def _office_address(uow: UnitOfWork, authority_id: str) -> str:
+    """The office's concern inbox (kept by the editors), else its public address."""
     row = catalog_reads.authority(uow, authority_id)
-    return row.email if row is not None and row.email else ""
+    if row is None:
+        return ""
+    return row.concern_email or row.email or ""
 
 
 def _mail(

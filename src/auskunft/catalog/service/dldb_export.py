@@ -29,8 +29,8 @@ SERVICE_FIELDS = (
     "legal_basis", "online_service", "keywords", "questions", "leika", "forms", "links",
     "duration_minutes", "demo", "source", "published", "editor", "review_months",
 )  # fmt: skip
-AUTHORITY_FIELDS = ("name", "street", "postcode", "city", "phone", "email", "web", "note",
-                    "opening_hours", "demo")  # fmt: skip
+AUTHORITY_FIELDS = ("name", "street", "postcode", "city", "phone", "email", "concern_email",
+                    "web", "note", "opening_hours", "closures", "demo")  # fmt: skip
 LOCATION_FIELDS = ("authority_id", "name", "street", "postcode", "city", "phone", "email",
                    "web", "note", "slot_minutes")  # fmt: skip
 
@@ -128,6 +128,7 @@ def export_catalog(uow: UnitOfWork, participant: str | None = None) -> dict[str,
                     "kinds": sorted(k.kind for k in a.kinds),
                     "areas": sorted(x.area_id for x in a.areas),
                     **{name: getattr(a, name) for name in AUTHORITY_FIELDS},
+                    "closures": list(a.closures or []),
                 }
                 for a in authorities
             ],

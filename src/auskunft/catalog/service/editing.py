@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from auskunft.catalog import tables as t
 from auskunft.catalog.repository import CatalogRepository
@@ -107,7 +107,7 @@ def publish_record(
             record=record,
         )
     )
-    repo.bump_revision()
+    repo.bump_revision("services", [service_id])
     return changes
 
 
@@ -129,7 +129,7 @@ def set_published(uow: UnitOfWork, service_id: str, published: bool, *, by: str)
             record=record_of(uow, row),
         )
     )
-    _repo(uow).bump_revision()
+    _repo(uow).bump_revision("services", [service_id])
     return True
 
 
@@ -152,3 +152,35 @@ def version(uow: UnitOfWork, service_id: str, number: int) -> t.ServiceVersion |
         )
     )
     return found
+
+
+# -- authorities ---------------------------------------------------------------------
+# The fields of an authority that editors keep (the rest is the jurisdiction's).
+OFFICE_COLUMNS = ("name", "street", "postcode", "city", "phone", "email", "concern_email",
+                  "web", "note", "opening_hours")  # fmt: skip
+
+
+def office_of(row: t.Authority) -> dict[str, Any]:
+    """An authority as its editable record."""
+    record: dict[str, Any] = {name: getattr(row, name) for name in OFFICE_COLUMNS}
+    record["opening_hours"] = dict(row.opening_hours or {})
+    record["closures"] = list(row.closures or [])
+    return record
+
+
+def save_office(
+    uow: UnitOfWork, authority_id: str, record: dict[str, Any], *, based_on: int
+) -> bool:
+    """Store a checked record as the authority's new state, if it is still at version
+    `based_on` (False: somebody saved in between; nothing stored)."""
+    values = {name: record[name] for name in OFFICE_COLUMNS}
+    done = uow.session.execute(
+        update(t.Authority)
+        .where(t.Authority.id == authority_id, t.Authority.version == based_on)
+        .values(**values, closures=record["closures"], version=based_on + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return False
+    _repo(uow).bump_revision("offices")
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from auskunft.catalog import tables as t
@@ -10,7 +10,7 @@ from auskunft.catalog.model.jurisdiction import Jurisdiction
 from auskunft.catalog.repository import CatalogRepository
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import NotFound
-from auskunft.core.hours import WeeklyHours, opening_view
+from auskunft.core.hours import BERLIN, WeeklyHours, opening_view
 
 NOT_IN_CATALOG = (
     "Die zuständige Stelle für diese Leistung ist für die gewählte Gemeinde nicht im Katalog. "
@@ -20,6 +20,19 @@ NOT_IN_CATALOG_EN = (
     "The responsible office for this service is not in the catalog for the chosen municipality. "
     "The concern can be forwarded to the service center, which will get back to the caller."
 )
+
+
+# How far ahead the portal and the desk list an office's closure days.
+CLOSURES_SHOWN_DAYS = 60
+
+
+def upcoming_closures(
+    closures: list[dict[str, str]] | None, today: date | None = None
+) -> list[dict[str, str]]:
+    """An office's closure days from today on, within the next CLOSURES_SHOWN_DAYS."""
+    first = today or datetime.now(BERLIN).date()
+    last = (first + timedelta(days=CLOSURES_SHOWN_DAYS)).isoformat()
+    return [c for c in closures or [] if first.isoformat() <= c["day"] <= last]
 
 
 def authority_public(row: t.Authority, locations: list[t.Location] | None = None) -> dict[str, Any]:
@@ -36,6 +49,7 @@ def authority_public(row: t.Authority, locations: list[t.Location] | None = None
         "web": row.web,
         "note": row.note,
         "opening_hours": row.opening_hours,
+        "closures": upcoming_closures(row.closures),
         "demo": row.demo,
     }
     if locations is not None:
@@ -164,5 +178,8 @@ def service_card(
     office = record["authority"]
     opening = None
     if office:
-        opening = opening_view(WeeklyHours.from_mapping(office["opening_hours"]), english, now)
+        closures = {date.fromisoformat(c["day"]): c["reason"] for c in office["closures"]}
+        opening = opening_view(
+            WeeklyHours.from_mapping(office["opening_hours"]), english, now, closures
+        )
     return {"service": record, "office": office, "opening": opening}

@@ -89,6 +89,11 @@ def save_authority(uow: UnitOfWork, data: dict[str, Any]) -> None:
     for name in ("street", "postcode", "city", "phone", "email", "web", "note"):
         setattr(row, name, str(data.get(name, "") or ""))
     row.opening_hours = hours
+    # What only editors keep (closure days, the concern inbox) stays unless the source has it.
+    if "concern_email" in data:
+        row.concern_email = str(data["concern_email"] or "")
+    if "closures" in data:
+        row.closures = list(data["closures"] or [])
     row.demo = bool(data.get("demo", False))
     # Keep unchanged link rows: replacing them wholesale would insert a row
     # before its twin with the same key is deleted.

@@ -18,7 +18,7 @@ from auskunft.core.hours import BERLIN
 from auskunft.core.principal import Login, Role
 from auskunft.core.web.deps import Uow, component, optional_api_caller, require_api
 from auskunft.core.web.openapi import errors
-from auskunft.editorial.service import drafts, gaps, overview
+from auskunft.editorial.service import drafts, gaps, offices, overview
 from auskunft.search.service.engine import SearchEngine
 
 router = APIRouter(prefix="/api/v1", tags=["editorial"])
@@ -414,3 +414,99 @@ def list_services(
         uow, login, today=today, state=state or "", topic=topic, participant=participant, text=q
     )
     return jsonable_encoder([asdict(e) for e in found])
+
+
+# -- authorities --------------------------------------------------------------------
+AuthorityId = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class Closure(BaseModel):
+    day: date = Field(description="a day the office is closed besides public holidays")
+    reason: str = Field(default="", max_length=200)
+
+
+class OfficeRecord(BaseModel):
+    """The editable record of an authority (what GET gives back, with `version`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: int = Field(description="the version this record was based on (from GET)")
+    name: str = ""
+    street: str = ""
+    postcode: str = Field(default="", description="five digits, or empty")
+    city: str = ""
+    phone: str = ""
+    email: str = Field(default="", description="the public address")
+    concern_email: str = Field(
+        default="",
+        description="where forwarded concerns are mailed when the office has no accounts "
+        "(empty: the public address)",
+    )
+    web: str = ""
+    note: str = ""
+    opening_hours: dict[str, list[str]] = Field(
+        default={}, description='per weekday (mo..su) "HH:MM-HH:MM" ranges'
+    )
+    closures: list[Closure] = Field(default=[], description="closure days, past ones drop out")
+
+
+class OfficeAnswer(OfficeRecord):
+    id: str
+    participant: str
+    kinds: list[str]
+    areas: list[str]
+
+
+class OfficeEntry(BaseModel):
+    id: str
+    name: str
+    participant: str
+    city: str
+    phone: str
+    email: str
+    concern_inbox: str
+    next_closure: Closure | None
+    has_hours: bool
+    version: int
+
+
+@router.get(
+    "/editorial/offices",
+    response_model=list[OfficeEntry],
+    responses=errors(400, 401, 403, 422, 503),
+)
+def list_offices(
+    uow: Uow,
+    login: Editor,
+    q: Annotated[str, Query(max_length=200, description="part of the name, id or city")] = "",
+) -> Any:
+    """The authorities the caller may edit (a partner's editor: their participants')."""
+    return jsonable_encoder(offices.listing(uow, login, q))
+
+
+@router.get(
+    "/authorities/{authority_id}/record",
+    response_model=OfficeAnswer,
+    responses=errors(400, 401, 403, 404, 503),
+)
+def get_office(authority_id: AuthorityId, uow: Uow, login: Editor) -> Any:
+    """The editable record of an authority, with its `version`."""
+    return jsonable_encoder(offices.open_office(uow, login, authority_id))
+
+
+@router.put(
+    "/authorities/{authority_id}/record",
+    response_model=OfficeAnswer,
+    responses=errors(400, 401, 403, 404, 409, 422, 503),
+)
+def put_office(
+    authority_id: AuthorityId, uow: Uow, login: Editor, record: Annotated[OfficeRecord, Body()]
+) -> Any:
+    """Save the whole record at once (no review: the office's own facts); a `version` that
+    is not the current one: 409 with both sides in `error.details.fields`."""
+    try:
+        shown = offices.save_office(uow, login, authority_id, record.model_dump(mode="json"))
+    except drafts.EditConflict as exc:
+        return _conflict(exc)
+    uow.commit()
+    return jsonable_encoder(shown)

@@ -4,6 +4,8 @@ as "gebiet = behörde"."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 NOTE_PREFIX = "Hinweis:"
@@ -67,4 +69,51 @@ def record_of(form: dict[str, str]) -> dict[str, Any]:
         pairs.append({"area": area.strip(), "authority": authority.strip()})
     record["jurisdiction"] = pairs
     record["appointment"] = form.get("appointment") in ("on", "true", "1")
+    return record
+
+
+# -- authorities: hours as "08:00-12:00, 14:00-18:00" per weekday, closures one per line
+# as "24.12.2026 Heiligabend" (or "2026-12-24 …") -------------------------------------
+OFFICE_PLAIN = ("name", "street", "postcode", "city", "phone", "email", "concern_email",
+                "web", "note")  # fmt: skip
+WEEKDAY_CODES = ("mo", "tu", "we", "th", "fr", "sa", "su")
+_GERMAN_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def office_form_of(record: dict[str, Any]) -> dict[str, str]:
+    """An authority's record as the form's fields."""
+    form = {name: str(record.get(name) or "") for name in OFFICE_PLAIN}
+    hours = record.get("opening_hours") or {}
+    for day in WEEKDAY_CODES:
+        form[f"hours_{day}"] = ", ".join(hours.get(day, []))
+    lines = []
+    for closure in record.get("closures") or []:
+        when = date.fromisoformat(closure["day"])
+        lines.append(f"{when:%d.%m.%Y} {closure.get('reason', '')}".strip())
+    form["closures"] = "\n".join(lines)
+    return form
+
+
+def _iso_day(text: str) -> str:
+    found = _GERMAN_DAY.match(text)
+    if found:
+        d, m, y = found.groups()
+        return f"{y}-{int(m):02d}-{int(d):02d}"
+    return text
+
+
+def office_record_of(form: dict[str, str]) -> dict[str, Any]:
+    """The form's fields as a record for `check_office` (which judges them)."""
+    record: dict[str, Any] = {name: form.get(name, "") for name in OFFICE_PLAIN}
+    hours: dict[str, list[str]] = {}
+    for day in WEEKDAY_CODES:
+        ranges = [r.strip() for r in form.get(f"hours_{day}", "").split(",") if r.strip()]
+        if ranges:
+            hours[day] = ranges
+    record["opening_hours"] = hours
+    closures = []
+    for line in _lines(form.get("closures", "")):
+        day, _, reason = line.partition(" ")
+        closures.append({"day": _iso_day(day.strip()), "reason": reason.strip()})
+    record["closures"] = closures
     return record

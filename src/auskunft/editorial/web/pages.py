@@ -21,8 +21,8 @@ from auskunft.core.web.deps import Uow, check_csrf, component, require
 from auskunft.core.web.render import english, render
 from auskunft.editorial.model.gaps import CHANNELS
 from auskunft.editorial.model.texts import shown_value, word_diff
-from auskunft.editorial.service import drafts, gaps, overview
-from auskunft.editorial.web.forms import form_of, record_of
+from auskunft.editorial.service import drafts, gaps, offices, overview
+from auskunft.editorial.web.forms import form_of, office_form_of, office_record_of, record_of
 from auskunft.search.service.engine import SearchEngine
 
 router = APIRouter(include_in_schema=False)
@@ -358,4 +358,90 @@ def take_up_gap(
     gaps.take_up(uow, login, gap_id, service_id=service, as_=als)
     uow.commit()
     target = f"{HOME}/leistungen/{service}?" + urlencode({"erledigt": "saved"})
+    return RedirectResponse(target, status_code=303)
+
+
+# -- authorities ----------------------------------------------------------------------
+AuthorityId = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._-]+$")]
+WEEKDAY_NAMES = (
+    ("mo", "Monday"), ("tu", "Tuesday"), ("we", "Wednesday"), ("th", "Thursday"),
+    ("fr", "Friday"), ("sa", "Saturday"), ("su", "Sunday"),
+)  # fmt: skip
+
+
+@router.get(HOME + "/stellen", response_class=HTMLResponse)
+def offices_page(request: Request, uow: Uow, login: Editor, suche: str = "") -> HTMLResponse:
+    """The authorities the editor may change: addresses, hours, closures, the inbox."""
+    return _page(
+        request,
+        login,
+        "editorial_offices.html",
+        entries=offices.listing(uow, login, suche[:200]),
+        suche=suche[:200],
+    )
+
+
+def _office_page(
+    request: Request,
+    uow: Uow,
+    login: Login,
+    authority_id: str,
+    *,
+    form: dict[str, str] | None = None,
+    error: str = "",
+    conflict: dict[str, Any] | None = None,
+    done: bool = False,
+    status_code: int = 200,
+) -> HTMLResponse:
+    shown = offices.open_office(uow, login, authority_id)
+    return _page(
+        request,
+        login,
+        "editorial_office.html",
+        status_code=status_code,
+        office=shown,
+        form=form or office_form_of(shown),
+        error=error,
+        conflict=conflict,
+        done=done,
+        weekdays=WEEKDAY_NAMES,
+    )
+
+
+@router.get(HOME + "/stellen/{authority_id}", response_class=HTMLResponse)
+def office_page(
+    request: Request, uow: Uow, login: Editor, authority_id: AuthorityId, erledigt: str = ""
+) -> HTMLResponse:
+    return _office_page(request, uow, login, authority_id, done=erledigt == "saved")
+
+
+@router.post(HOME + "/stellen/{authority_id}", response_class=HTMLResponse)
+async def save_office(
+    request: Request, uow: Uow, login: Editor, authority_id: AuthorityId
+) -> Response:
+    """Save the authority's form at once; a stale version shows both sides, the form kept."""
+    form = _fields(await request.form())
+    check_csrf(login, form.get("csrf", ""))
+    body = office_record_of(form)
+    try:
+        body["version"] = int(form.get("version", ""))
+    except ValueError:
+        body["version"] = None
+    try:
+        offices.save_office(uow, login, authority_id, body)
+    except drafts.EditConflict as exc:
+        uow.rollback()
+        message = exc.message_en if english(request) else exc.message
+        return _office_page(
+            request, uow, login, authority_id, form=form, error=message,
+            conflict=exc.details, status_code=409,
+        )  # fmt: skip
+    except AuskunftError as exc:
+        uow.rollback()
+        message = exc.message_en if english(request) else exc.message
+        return _office_page(
+            request, uow, login, authority_id, form=form, error=message, status_code=exc.status
+        )
+    uow.commit()
+    target = f"{HOME}/stellen/{authority_id}?" + urlencode({"erledigt": "saved"})
     return RedirectResponse(target, status_code=303)

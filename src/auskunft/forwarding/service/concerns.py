@@ -329,7 +329,7 @@ def _dispatch(uow: UnitOfWork, row: t.Concern, now: datetime, *, confirm: bool) 
         jobs.append((MAIL_RECEIVED, {"concern": row.id}))
     if not access.has_accounts(uow, row.authority_id):
         office = catalog_reads.authority(uow, row.authority_id)
-        if office is not None and office.email:
+        if office is not None and (office.concern_email or office.email):
             row.link_nonce = secrets.token_urlsafe(16)
             jobs.append((MAIL_TO_OFFICE, {"concern": row.id, "nonce": row.link_nonce}))
             _step(uow, row, Step.SENT_BY_MAIL, now, actor="system", authority_id=row.authority_id)
