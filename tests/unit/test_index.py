@@ -106,3 +106,17 @@ def test_short_questions_take_the_meaning_as_a_tie_breaker_only() -> None:
         "Personalausweis", similarity=far, dense_weight=DENSE_WEIGHT_SHORT
     )
     assert [key for key, _ in kept][:1] == ["pa"]
+
+
+def test_a_telling_word_finds_the_text_that_has_it_over_names_with_its_parts() -> None:
+    docs = [
+        doc(f"u{i}", f"Umzug {what}", "Umzug Laterne")
+        for i, what in enumerate(["melden", "ins Ausland", "planen", "der Firma", "im Haus"])
+    ]
+    docs.append(doc("la", "Veranstaltung anmelden", body="Wer einen Laternenumzug plant, meldet."))
+    docs.extend(doc(f"x{i}", f"Sonstiges {i}", body="Nichts weiter.") for i in range(20))
+    index = SearchIndex(docs)
+    keys = [k for k, _ in index.search("Laternenumzug", limit=3)]
+    assert "la" in keys
+    # Where no text has the whole word, its parts decide as before.
+    assert index.search("Auslandsumzug", limit=1)[0][0] == "u1"

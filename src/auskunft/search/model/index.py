@@ -58,6 +58,12 @@ DENSE_WEIGHT = 0.25
 DENSE_WEIGHT_SHORT = 0.15
 DENSE_ONLY_Z = 2.0
 SENTENCE_WORDS = 5
+# The caller's own word, when few documents have it whole, keeps those documents among
+# the first of its group (`_literal_floor`): at the LITERAL_RANK-th score, at most
+# LITERAL_SPREAD above it.
+LITERAL_RANK = 3
+LITERAL_MAX_DOCS = 10
+LITERAL_SPREAD = 0.05
 # Fused scores below this are noise (and would print as 0.0).
 MIN_SCORE = 1e-3
 
@@ -75,6 +81,9 @@ class Analysis:
     # Terms of the compound parts of every word read, own or expanded: a phrase
     # "Ausweis geklaut" is contained in "Perso geklaut" (Perso -> Personalausweis).
     part_terms: set[str] = field(default_factory=set)
+    # Groups whose first reading is the caller's own word as the catalog has it whole,
+    # beside readings of its compound parts ("Laternenumzug": the word, or Laterne + Umzug).
+    literal: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -310,7 +319,10 @@ class SearchIndex:
             if word in self.place_words:
                 continue
             self._note_parts(analysis, [word])
-            analysis.groups.append(self._word_group(word, last, damping))
+            group = self._word_group(word, last, damping)
+            if len(group) > 1 and self.stemmer.de(word) in self._term_ids:
+                analysis.literal.add(len(analysis.groups))
+            analysis.groups.append(group)
         return analysis
 
     def _phrase_typo(self, tokens: list[str], i: int) -> str | None:
@@ -357,9 +369,10 @@ class SearchIndex:
         """Per group of the question, every document's score for its best reading (None:
         the group matches no document). `slots` keeps each slot's scores for a second look."""
         found: list[FloatArray | None] = []
-        for group in analysis.groups:
+        for number, group in enumerate(analysis.groups):
             best: FloatArray | None = None
-            for alternative in group:
+            own: FloatArray | None = None
+            for position, alternative in enumerate(group):
                 summed: FloatArray | None = None
                 for slot in alternative:
                     vec = self._slot_scores(slot)
@@ -367,8 +380,12 @@ class SearchIndex:
                         slots[id(slot)] = vec
                     if vec is not None:
                         summed = vec if summed is None else summed + vec
+                if position == 0:
+                    own = summed
                 if summed is not None:
                     best = summed if best is None else np.maximum(best, summed)
+            if number in analysis.literal and own is not None and best is not None:
+                best = _literal_floor(best, own)
             found.append(best)
         return found
 
@@ -485,6 +502,24 @@ class SearchIndex:
                 best = max(best, matched / len(alternative))
             covered += best
         return covered
+
+
+def _literal_floor(best: FloatArray, own: FloatArray) -> FloatArray:
+    """A document that has the caller's word itself, where the word is telling (few
+    documents have it), ranks no lower than the LITERAL_RANK-th of the group, however
+    well other documents match the word's compound parts: "Laternenumzug" finds the
+    service whose text names it, even if "Umzug" is in the names of others."""
+    holders = np.flatnonzero(own > 0)
+    if holders.size == 0 or holders.size > LITERAL_MAX_DOCS or best.size < LITERAL_RANK:
+        return best
+    floor = float(np.partition(best, best.size - LITERAL_RANK)[best.size - LITERAL_RANK])
+    if floor <= 0:
+        return best
+    # Among themselves they keep the order of their own match.
+    lifted = floor * (1.0 + LITERAL_SPREAD * own[holders] / float(own[holders].max()))
+    out = best.copy()
+    out[holders] = np.maximum(best[holders], lifted)
+    return out
 
 
 def _phrase_hits(
