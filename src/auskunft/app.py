@@ -33,6 +33,8 @@ from auskunft.editorial.web import api as editorial_api
 from auskunft.editorial.web import pages as editorial_pages
 from auskunft.forwarding.web import api as forwarding_api
 from auskunft.forwarding.web import citizen, concerns_api, inbox, open311
+from auskunft.links.web import api as links_api
+from auskunft.links.web import pages as links_pages
 from auskunft.portal.web import api, pages
 from auskunft.privacy import web as privacy
 from auskunft.search.service.engine import SearchEngine
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -
     app.include_router(statistics_metrics.router)
     app.include_router(editorial_api.router)
     app.include_router(editorial_pages.router)
+    app.include_router(links_api.router)
+    app.include_router(links_pages.router)
     app.add_middleware(ServerTiming)
     app.add_middleware(ClientContext)  # the client address of each request, for the audit
     # Around routes, error handlers and static files: the headers go on every answer (the

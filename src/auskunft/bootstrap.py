@@ -26,6 +26,7 @@ def load_tables() -> None:
     import auskunft.desk.tables
     import auskunft.editorial.tables
     import auskunft.forwarding.tables
+    import auskunft.links.tables
     import auskunft.search.tables
     import auskunft.statistics.tables
     import auskunft.telephony.tables  # noqa: F401

@@ -4,6 +4,7 @@ auskunft db init | serve | worker | import   (here: they span slices)
 auskunft user ... | token ...                (access/cli.py)
 auskunft calendar ...                        (appointments/cli.py)
 auskunft search | eval-search | embed        (search/cli.py)
+auskunft links check                         (links/cli.py)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from auskunft.core.config import get_settings
 from auskunft.core.errors import AuskunftError
 from auskunft.core.progress import Progress
 from auskunft.forwarding import cli as forwarding_cli
+from auskunft.links import cli as links_cli
 from auskunft.search import cli as search_cli
 from auskunft.statistics import cli as statistics_cli
 from auskunft.telephony import cli as telephony_cli
@@ -103,6 +105,7 @@ main.add_command(search_cli.eval_search)
 main.add_command(search_cli.embed)
 main.add_command(telephony_cli.telephony_group)
 main.add_command(statistics_cli.demo_group)
+main.add_command(links_cli.links_group)
 
 
 @main.group()

@@ -56,7 +56,14 @@ def edited() -> tuple[list[IndexDoc], list[str], list[IndexDoc]]:
 def queries(final: list[IndexDoc]) -> list[str]:
     names = [d.fields["name"] for d in final[::4]]
     words = [d.fields["name"].split()[0] for d in final[1::5]]
-    return [*names, *words, "Quittungsbeleg", "Zaunkönig", "Laternenumzug", "Laternenumzugsgenehmigung"]
+    return [
+        *names,
+        *words,
+        "Quittungsbeleg",
+        "Zaunkönig",
+        "Laternenumzug",
+        "Laternenumzugsgenehmigung",
+    ]
 
 
 def test_an_updated_index_ranks_like_one_built_whole() -> None:
