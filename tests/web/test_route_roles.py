@@ -585,6 +585,13 @@ ROUTES: dict[tuple[str, str], Case] = {
         json={"service": "{service}", "as": "keyword"},
         ok=(404,),
     ),
+    # -- the link checker (links/web): the editorial roles; "check now" queues a job ------
+    ("GET", "/api/v1/editorial/links"): Case(api(*EDITORIAL), params={"state": "dead"}),
+    ("POST", "/api/v1/editorial/links/check"): Case(api(*EDITORIAL), ok=(202,)),
+    ("GET", "/redaktion/links"): Case(page(*EDITORIAL)),
+    ("POST", "/redaktion/links/pruefen"): Case(
+        page(*EDITORIAL), form={}, csrf="staff", ok=(303,)
+    ),
     ("GET", "/redaktion"): Case(page(*EDITORIAL)),
     ("GET", "/redaktion/neu"): Case(page(*EDITORIAL)),
     ("POST", "/redaktion/neu"): Case(page(*EDITORIAL), form={}, csrf="staff", ok=UNPROCESSABLE),

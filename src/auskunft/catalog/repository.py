@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -146,6 +148,31 @@ class CatalogRepository:
 
     def flush(self) -> None:
         self.session.flush()
+
+    def add_version(
+        self,
+        service_id: str,
+        version: int,
+        *,
+        at: datetime,
+        by: str,
+        changes: dict[str, Any],
+        reviewed_by: str | None = None,
+        record: dict[str, Any] | None = None,
+    ) -> None:
+        """Keep one version of a service: who changed what, when (the only writer of
+        `service_versions`: imports, publications, unpublishing)."""
+        self.session.add(
+            t.ServiceVersion(
+                service_id=service_id,
+                version=version,
+                changed_at=at,
+                changed_by=by,
+                reviewed_by=reviewed_by,
+                changes=changes,
+                record=record,
+            )
+        )
 
     def bump_revision(self, scope: str = "all", service_ids: Sequence[str] = ()) -> int:
         """Mark the catalog as changed and note what changed (`catalog_changes`): the

@@ -132,15 +132,13 @@ def import_full(uow: UnitOfWork, raw: dict[str, Any], *, changed_by: str) -> dic
                     appointment=bool(link.get("appointment")),
                 )
             )
-        repo.add(
-            t.ServiceVersion(
-                service_id=row.id,
-                version=row.version,
-                changed_at=now,
-                changed_by=changed_by,
-                changes={"imported": [None, "auskunft export"]},
-                record={k: v for k, v in record.items() if k != "locations"},
-            )
+        repo.add_version(
+            row.id,
+            row.version,
+            at=now,
+            by=changed_by,
+            changes={"imported": [None, "auskunft export"]},
+            record={k: v for k, v in record.items() if k != "locations"},
         )
     repo.bump_revision()
     return counts

@@ -96,17 +96,10 @@ def publish_record(
     }
     if not before:
         changes = {"created": [None, record["name"]], **changes}
-    repo.add(
-        t.ServiceVersion(
-            service_id=service_id,
-            version=version,
-            changed_at=now,
-            changed_by=author,
-            reviewed_by=reviewer,
-            changes=changes,
-            record=record,
-        )
-    )
+    repo.add_version(
+        service_id, version, at=now, by=author, reviewed_by=reviewer, changes=changes,
+        record=record,
+    )  # fmt: skip
     repo.bump_revision("services", [service_id])
     return changes
 
@@ -119,15 +112,13 @@ def set_published(uow: UnitOfWork, service_id: str, published: bool, *, by: str)
     row.published = published
     row.version += 1
     row.updated_at = datetime.now(UTC)
-    _repo(uow).add(
-        t.ServiceVersion(
-            service_id=service_id,
-            version=row.version,
-            changed_at=row.updated_at,
-            changed_by=by,
-            changes={"published": [not published, published]},
-            record=record_of(uow, row),
-        )
+    _repo(uow).add_version(
+        service_id,
+        row.version,
+        at=row.updated_at,
+        by=by,
+        changes={"published": [not published, published]},
+        record=record_of(uow, row),
     )
     _repo(uow).bump_revision("services", [service_id])
     return True

@@ -39,14 +39,8 @@ def save_service(uow: UnitOfWork, draft: ServiceDraft, *, changed_by: str) -> st
         row = t.Service(id=draft.id, version=1, updated_at=now)
         _apply(row, draft)
         uow.repo(CatalogRepository).add(row)
-        uow.repo(CatalogRepository).add(
-            t.ServiceVersion(
-                service_id=draft.id,
-                version=1,
-                changed_at=now,
-                changed_by=changed_by,
-                changes={"created": [None, draft.name]},
-            )
+        uow.repo(CatalogRepository).add_version(
+            draft.id, 1, at=now, by=changed_by, changes={"created": [None, draft.name]}
         )
         return "created"
     changes = diff_fields(_row_values(row), new_values)
@@ -55,14 +49,12 @@ def save_service(uow: UnitOfWork, draft: ServiceDraft, *, changed_by: str) -> st
     _apply(row, draft)
     row.version += 1
     row.updated_at = now
-    uow.repo(CatalogRepository).add(
-        t.ServiceVersion(
-            service_id=draft.id,
-            version=row.version,
-            changed_at=now,
-            changed_by=changed_by,
-            changes={k: [_jsonable(v) for v in pair] for k, pair in changes.items()},
-        )
+    uow.repo(CatalogRepository).add_version(
+        draft.id,
+        row.version,
+        at=now,
+        by=changed_by,
+        changes={k: [_jsonable(v) for v in pair] for k, pair in changes.items()},
     )
     return "updated"
 
