@@ -76,7 +76,9 @@ def publish_once(first: httpx.Client, author: str, reviewer: str, service: str, 
 
 def found_after(client: httpx.Client, word: str, service: str, since: float) -> float:
     while True:
-        hits = client.get("/api/v1/search", params={"q": word}).json()["results"]
+        answer = client.get("/api/v1/search", params={"q": word})
+        assert answer.status_code == 200, (answer.status_code, answer.text[:300])
+        hits = answer.json()["results"]
         if hits and hits[0]["id"] == service:
             return time.perf_counter() - since
         if time.perf_counter() - since > DEADLINE_S:
@@ -212,12 +214,16 @@ def store_run(postgres: str | None, runs: int, scale: int = 0) -> dict[str, Any]
                 second = stack.enter_context(httpx.Client(base_url=two.base_url, timeout=600))
                 extra["first_question_s"] = [round(warm(first), 2), round(warm(second), 2)]
                 took: dict[str, list[float]] = {"web_1": [], "web_2": []}
-                for run in range(runs):
-                    service = SERVICES[run % len(SERVICES)]
-                    word = f"publiktest{run}wort"
-                    since = publish_once(first, author, reviewer, service, word)
-                    took["web_1"].append(found_after(first, word, service, since))
-                    took["web_2"].append(found_after(second, word, service, since))
+                try:
+                    for run in range(runs):
+                        service = SERVICES[run % len(SERVICES)]
+                        word = f"publiktest{run}wort"
+                        since = publish_once(first, author, reviewer, service, word)
+                        took["web_1"].append(found_after(first, word, service, since))
+                        took["web_2"].append(found_after(second, word, service, since))
+                except AssertionError:
+                    print(one.server_log(8000), file=sys.stderr)
+                    raise
         finally:
             if postgres and database:
                 _drop_pg_database(postgres, database)

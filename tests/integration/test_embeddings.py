@@ -34,3 +34,19 @@ def test_a_changed_text_gets_a_new_vector_and_it_is_kept(fresh_url: str) -> None
         assert missing_vectors(uow, changed) == []
         stored = uow.session.scalar(select(func.count()).select_from(t.Embedding))
         assert stored is not None and stored >= 2
+
+
+def test_two_processes_computing_the_same_vector_both_succeed(fresh_url: str) -> None:
+    """The worker (search.embed) and a web process updating its index may both compute a
+    published text's vector before either has stored it: the second store is a no-op."""
+    engine = get_engine(fresh_url)
+    text = [("hundesteuer-anmelden", "passage: Hund anmelden, gleichzeitig berechnet")]
+    with UnitOfWork(engine) as first, UnitOfWork(engine) as second:
+        # Both look before either stores: both find it missing.
+        assert missing_vectors(first, text) and missing_vectors(second, text)
+        ensure_vectors(first, text)
+        first.commit()
+        ensure_vectors(second, text)
+        second.commit()
+    with UnitOfWork(engine) as uow:
+        assert missing_vectors(uow, text) == []

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from auskunft.catalog.service import reads as catalog_reads
 from auskunft.core.db.uow import UnitOfWork
@@ -64,6 +67,17 @@ def missing_vectors(uow: UnitOfWork, texts: list[tuple[str, str]]) -> list[str]:
     return list(dict.fromkeys(sid for sid, h in hashes if h not in known))
 
 
+def _store(uow: UnitOfWork, text_hash: str, blob: bytes) -> None:
+    """Cache a vector; another process (the worker, a second web worker) may have stored
+    the same text's vector meanwhile: then that one stays (they are the same)."""
+    values = {"text_hash": text_hash, "model": dense.MODEL_NAME, "vector": blob}
+    if uow.session.get_bind().dialect.name == "postgresql":
+        statement: Any = postgresql_insert(t.Embedding).values(values)
+    else:
+        statement = sqlite_insert(t.Embedding).values(values)
+    uow.session.execute(statement.on_conflict_do_nothing(index_elements=["text_hash"]))
+
+
 # The background worker's job that computes the vectors of changed services (search.jobs).
 EMBED_JOB = "search.embed"
 
@@ -87,7 +101,7 @@ def ensure_vectors(
     for h in wanted - known.keys():
         if h in shipped:
             known[h] = shipped[h]
-            uow.session.add(t.Embedding(text_hash=h, model=dense.MODEL_NAME, vector=shipped[h]))
+            _store(uow, h, shipped[h])
     # Each missing text once, even when two services share it.
     pending = {h: text for h, (_, text) in zip(hashes, texts, strict=True) if h not in known}
     missing = list(pending.items())
@@ -99,7 +113,7 @@ def ensure_vectors(
         for (h, _), vector in zip(chunk, vectors, strict=True):
             blob = dense.to_bytes(vector)
             known[h] = blob
-            uow.session.add(t.Embedding(text_hash=h, model=dense.MODEL_NAME, vector=blob))
+            _store(uow, h, blob)
         if commit_each_batch:
             commit_each_batch()
         if progress:
