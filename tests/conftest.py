@@ -20,6 +20,9 @@ from auskunft.search.service.engine import SearchEngine
 # Apps made by tests run no in-process worker unless a test asks for one (worker="inline"):
 # a background thread would send mail, end holds and purge data behind the tests' backs.
 os.environ.setdefault("AUSKUNFT_WORKER", "off")
+# Nor does the worker's minute check the demo catalog's links on the internet (the link
+# checker's tests run their rounds themselves, against a server of their own).
+os.environ.setdefault("AUSKUNFT_LINK_CHECK_INTERVAL_HOURS", "0")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

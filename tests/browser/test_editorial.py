@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from auskunft.access.service import create_user
 from auskunft.core.db.engine import get_engine
 from auskunft.core.db.uow import UnitOfWork
+from auskunft.core.hours import BERLIN
 from auskunft.editorial.service import gaps
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import TIMEOUT_MS, _check_front_end
@@ -145,3 +146,22 @@ def test_from_the_gap_list_to_a_keyword_the_desk_finds(
     # A new service and the versions page pass axe too.
     editor.goto("/redaktion/neu")
     assert_accessible(editor)
+    # The link checker's page, from the editorial navigation.
+    editor.get_by_role("link", name="Linkprüfung").click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Linkprüfung")
+    assert_accessible(editor)
+    # The authorities: the list and an office's record, with a closure day today that the
+    # portal of the other instance shows at once.
+    editor.get_by_role("link", name="Stellen", exact=True).click()
+    expect(editor.get_by_role("heading", level=1)).to_have_text("Redaktion: Stellen")
+    assert_accessible(editor)
+    editor.goto("/redaktion/stellen/kassel-buergerbuero")
+    assert_accessible(editor)
+    today = datetime.now(BERLIN).strftime("%d.%m.%Y")
+    editor.get_by_label("Schließtage", exact=True).fill(f"{today} Betriebsversammlung")
+    editor.get_by_label("Samstag").fill("09:00-12:00")
+    editor.get_by_role("button", name="Speichern").click()
+    expect(editor.get_by_role("status")).to_contain_text("Gespeichert.")
+    assert_accessible(editor)
+    page = httpx.get(f"{desk}/leistungen/personalausweis-beantragen", params={"gemeinde": "kassel"})
+    assert "heute geschlossen: Betriebsversammlung" in page.text

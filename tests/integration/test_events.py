@@ -132,6 +132,7 @@ def test_the_slices_plug_their_jobs_tasks_and_listeners_into_the_core() -> None:
         "editorial.gaps",
         "concerns.escalate",
         "concerns.housekeeping",
+        "links.check",
         "telephony.purge_keys",
     ]
     freed = SlotFreed("kassel-buergerbuero-rathaus", NOW, policy=None)

@@ -589,9 +589,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/editorial/links"): Case(api(*EDITORIAL), params={"state": "dead"}),
     ("POST", "/api/v1/editorial/links/check"): Case(api(*EDITORIAL), ok=(202,)),
     ("GET", "/redaktion/links"): Case(page(*EDITORIAL)),
-    ("POST", "/redaktion/links/pruefen"): Case(
-        page(*EDITORIAL), form={}, csrf="staff", ok=(303,)
-    ),
+    ("POST", "/redaktion/links/pruefen"): Case(page(*EDITORIAL), form={}, csrf="staff", ok=(303,)),
     ("GET", "/redaktion"): Case(page(*EDITORIAL)),
     ("GET", "/redaktion/neu"): Case(page(*EDITORIAL)),
     ("POST", "/redaktion/neu"): Case(page(*EDITORIAL), form={}, csrf="staff", ok=UNPROCESSABLE),

@@ -94,11 +94,12 @@ class Settings(BaseSettings):
     # Proof of work that the portal's concern form asks of the browser (ALTCHA).
     altcha_max_number: int = Field(default=50_000, ge=1000, le=10_000_000)
     # The link checker of the online-service and form links (docs/editorial.md): checks at
-    # once, seconds per connect and per read, hours between two checks of a link, and
+    # once, seconds per connect and per read, hours between two checks of a link (0: the
+    # worker checks none by itself; servers without internet access, the tests), and
     # whether it may ask this machine (127.0.0.1, ::1): for tests only, refused in production.
     link_check_concurrency: int = Field(default=8, ge=1, le=64)
     link_check_timeout_s: float = Field(default=10.0, gt=0, le=60)
-    link_check_interval_hours: int = Field(default=24, ge=1, le=24 * 90)
+    link_check_interval_hours: int = Field(default=24, ge=0, le=24 * 90)
     link_check_allow_loopback: bool = False
     # Signs the links that let a citizen manage an appointment.
     secret_key: str = ""
