@@ -83,8 +83,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One test process per core (pytest-xdist); a module stays on one process (its fixtures).
 unit: $(STAMP) assets chromium slapd postgresql
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py

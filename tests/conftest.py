@@ -79,6 +79,18 @@ def _drop_pg_database(admin_url: str, name: str) -> None:
     admin.dispose()
 
 
+# Modules that take minutes: first, so that with `-n` (pytest-xdist, `--dist loadfile`,
+# as `make test` runs) they run beside the others instead of alone at the end.
+LONG_MODULES = ("tests/integration/test_api_fuzz.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    first = [item for item in items if item.nodeid.startswith(LONG_MODULES)]
+    if first:
+        chosen = {id(item) for item in first}
+        items[:] = first + [item for item in items if id(item) not in chosen]
+
+
 def pytest_report_header() -> str:
     url = os.environ.get("AUSKUNFT_TEST_POSTGRES_URL") or f"{DEFAULT_PG} (default)"
     return f"auskunft: PostgreSQL tests use {url}"

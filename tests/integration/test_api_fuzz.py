@@ -1,8 +1,8 @@
 """Schemathesis over the app's own /openapi.json: every documented operation, fed with
 generated input (valid and invalid), anonymously and with the personal API tokens of a
-supervisor and of a clerk, on SQLite and on PostgreSQL. No answer may be a 5xx, and every
-answer must be one the document declares: its status, its content type and its schema
-(issue 13, part 8).
+supervisor and of a clerk on SQLite, with the supervisor's on PostgreSQL. No answer may
+be a 5xx, and every answer must be one the document declares: its status, its content
+type and its schema (issue 13, part 8).
 
 The run is in-process (the ASGI app, no socket) and bounded: a fixed number of generated
 requests per operation, a fixed seed, no example database, so CI runs the same requests
@@ -44,6 +44,10 @@ from tests.web.test_staff_login import PASSWORD
 MAX_EXAMPLES = 12
 SEED = 13
 CALLERS = ("anonymous", "supervisor", "clerk")
+# On PostgreSQL the supervisor alone (every operation, the store's own SQL): the refusals
+# of the anonymous and the clerk's office filter are the same code on both stores, fuzzed
+# on SQLite and checked per route on both by tests/web/test_route_roles.py.
+PG_CALLERS = ("supervisor",)
 # The clerk works in one office; the supervisor sees every office.
 CLERK_OFFICE = "herborn-buergerbuero"
 OPEN311_REPORT = "POST /open311/v2/requests.{fmt}"
@@ -104,6 +108,8 @@ def api_schema(fuzzed: tuple[FastAPI, dict[str, str]], caller: str) -> Any:
 @pytest.fixture
 def answered(backend: str, caller: str) -> Iterator[defaultdict[str, Counter[int]]]:
     """The statuses each operation answered with; a summary is printed (pytest -s)."""
+    if backend == "postgresql" and caller not in PG_CALLERS:
+        pytest.skip("on PostgreSQL the supervisor's token reaches every operation")
     found: defaultdict[str, Counter[int]] = defaultdict(Counter)
     started = time.perf_counter()
     yield found
