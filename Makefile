@@ -85,7 +85,7 @@ typecheck: $(STAMP)
 
 # One test process per core (pytest-xdist); a module stays on one process (its fixtures).
 unit: $(STAMP) assets chromium slapd postgresql
-	$(BIN)/pytest -q -n auto --dist loadfile
+	$(BIN)/pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 bench: $(STAMP)
 	$(BIN)/python bench/search_bench.py
