@@ -48,6 +48,16 @@ class Login:
         """Whether the account has one of these roles."""
         return self.role in roles
 
+    def keeps_catalog_of(self, participant: str) -> bool:
+        """Whether the login may change (and check) the catalog of this participant: the
+        leads everything; an editor of the service center (no participant memberships)
+        everything; a partner's editor only their own participants'."""
+        if self.role in (Role.SUPERVISOR, Role.ADMIN):
+            return True
+        if self.role != Role.EDITOR:
+            return False
+        return not self.participants or participant in self.participants
+
     def sees(self, *, authority: str | None = None, participant: str | None = None) -> bool:
         """Whether an object owned by this authority (or participant) is visible to the login."""
         if self.role in ALL_OFFICES:

@@ -19,7 +19,7 @@ from auskunft.core.audit import staff_acted
 from auskunft.core.db.uow import UnitOfWork
 from auskunft.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from auskunft.core.jobs.queue import enqueue
-from auskunft.core.principal import Login, Role
+from auskunft.core.principal import Login
 from auskunft.editorial import tables as t
 from auskunft.editorial.model.record import READ_ONLY, Known, check_record, fee_items
 from auskunft.editorial.repository import EditorialRepository
@@ -44,11 +44,7 @@ def _repo(uow: UnitOfWork) -> EditorialRepository:
 
 def may_edit(login: Login, participant: str) -> bool:
     """Whether the login may change a service or authority of this participant."""
-    if login.has(Role.SUPERVISOR, Role.ADMIN):
-        return True
-    if not login.has(Role.EDITOR):
-        return False
-    return not login.participants or participant in login.participants
+    return login.keeps_catalog_of(participant)
 
 
 def known(uow: UnitOfWork) -> Known:

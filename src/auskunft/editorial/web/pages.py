@@ -162,16 +162,21 @@ def _fields(data: FormData) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
+def _version(form: dict[str, str]) -> int | None:
+    """The version the form was based on (None: missing or not a number, refused later)."""
+    try:
+        return int(form.get("version", ""))
+    except ValueError:
+        return None
+
+
 @router.post(HOME + "/leistungen/{service_id}", response_class=HTMLResponse)
 async def save(request: Request, uow: Uow, login: Editor, service_id: ServiceId) -> Response:
     """Save the form as the draft; a stale version shows both sides, the form kept."""
     form = _fields(await request.form())
     check_csrf(login, form.get("csrf", ""))
     body = record_of(form)
-    try:
-        body["version"] = int(form.get("version", ""))
-    except ValueError:
-        body["version"] = None
+    body["version"] = _version(form)
     try:
         drafts.save_draft(uow, login, service_id, body)
     except drafts.EditConflict as exc:
@@ -423,10 +428,7 @@ async def save_office(
     form = _fields(await request.form())
     check_csrf(login, form.get("csrf", ""))
     body = office_record_of(form)
-    try:
-        body["version"] = int(form.get("version", ""))
-    except ValueError:
-        body["version"] = None
+    body["version"] = _version(form)
     try:
         offices.save_office(uow, login, authority_id, body)
     except drafts.EditConflict as exc:

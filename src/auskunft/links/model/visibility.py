@@ -4,13 +4,9 @@ editor (an editor with participant memberships) only those of their participants
 
 from __future__ import annotations
 
-from auskunft.core.principal import Login, Role
+from auskunft.core.principal import Login
 
 
 def may_see(login: Login, participant: str) -> bool:
     """Whether the login sees the links of a service of this participant."""
-    if login.has(Role.SUPERVISOR, Role.ADMIN):
-        return True
-    if not login.has(Role.EDITOR):
-        return False
-    return not login.participants or participant in login.participants
+    return login.keeps_catalog_of(participant)
